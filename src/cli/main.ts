@@ -1,0 +1,285 @@
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { Command, CommanderError, Option } from 'commander';
+
+import { loadCollection } from '../config/collection';
+import { loadCredentials } from '../config/credentials';
+import { loadEnvironment } from '../config/environment';
+import { EXIT, HarnessError } from '../errors';
+import { Redactor } from '../redact';
+import { DEFAULT_TIMEOUT_REQUEST_MS, DEFAULT_TIMEOUT_RUN_MS, runChecks, type Verdict } from '../run-checks';
+import { isTlsFault } from '../runner/transport';
+import { isScenarioName, SCENARIOS, type ScenarioName } from '../simulator/scenarios';
+import { startSimulator, type RunningSimulator } from '../simulator/start';
+import { formatVerdict } from './format';
+
+export type Io = {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  /** Resolves when the user asks a long-running command (sim) to stop. */
+  untilStopped: () => Promise<void>;
+};
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const DEFAULT_COLLECTION = path.join(PACKAGE_ROOT, 'collections', 'vbr-auth.postman_collection.json');
+
+type CheckFlags = {
+  env?: string;
+  collection: string;
+  caCert?: string;
+  insecure?: boolean;
+  scenario?: string;
+  json?: string;
+  timeoutRequest: number;
+  timeout: number;
+  verbose?: boolean;
+};
+
+type SimFlags = { port: number; scenario?: string; verbose?: boolean };
+
+const processIo = (): Io => ({
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  untilStopped: () =>
+    new Promise((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }),
+});
+
+/**
+ * Runs the `veeam-auth` command line and resolves to its exit code. Prints
+ * only through `io`, and every line it prints has been redacted.
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const redactor = new Redactor();
+  const out = (text: string) => io.stdout(redactor.redact(text));
+  const err = (text: string) => io.stderr(redactor.redact(text));
+  let isVerbose = argv.includes('--verbose');
+  let exitCode: number = EXIT.ok;
+
+  const program = new Command('veeam-auth')
+    .description('Proves that a VBR REST API refuses tokens to MFA users and grants them to service accounts.')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err, outputError: () => undefined })
+    .showHelpAfterError(false);
+
+  program
+    .command('check')
+    .description('run the collection against the built-in simulator, or a real server with --env')
+    .option('--env <file>', 'Postman environment of a real server (baseUrl, apiVersion)')
+    .option('--collection <file>', 'collection to run', DEFAULT_COLLECTION)
+    .option('--ca-cert <pem>', "PEM file of the CA (or the VBR server's own certificate) to trust")
+    .option('--insecure', 'skip TLS verification (prints a warning; never the default)')
+    .addOption(new Option('--scenario <name>', 'make the built-in simulator misbehave').choices(Object.keys(SCENARIOS)))
+    .option('--json <file>', 'write the verdict as JSON to <file>')
+    .option('--timeout-request <ms>', 'bound on one request', toMs('--timeout-request'), DEFAULT_TIMEOUT_REQUEST_MS)
+    .option('--timeout <ms>', 'bound on the whole run', toMs('--timeout'), DEFAULT_TIMEOUT_RUN_MS)
+    .option('--verbose', 'print stack traces of errors')
+    .action(async (flags: CheckFlags) => {
+      isVerbose = Boolean(flags.verbose);
+      exitCode = await check(flags, io, redactor, out, err);
+    });
+
+  program
+    .command('sim')
+    .description('serve the simulator on loopback for Postman or the newman CLI')
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', toPort, 9419)
+    .addOption(new Option('--scenario <name>', 'how the simulator misbehaves').choices(Object.keys(SCENARIOS)))
+    .option('--verbose', 'print stack traces of errors')
+    .action(async (flags: SimFlags) => {
+      exitCode = await sim(flags, io, out);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (cause) {
+    return report(cause, err, isVerbose);
+  }
+}
+
+async function check(
+  flags: CheckFlags,
+  io: Io,
+  redactor: Redactor,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
+  if (flags.env && flags.scenario) {
+    throw new HarnessError('ERR_USAGE', '--scenario applies to the built-in simulator, not to a server given with --env', 'drop --scenario, or drop --env to use the simulator');
+  }
+
+  const collection = loadCollection(path.resolve(io.cwd, flags.collection));
+  const jsonFile = flags.json ? reportPath(io.cwd, flags.json) : undefined;
+  if (flags.insecure) {
+    err('warning: --insecure turns TLS verification off: anyone between here and the server can read the credentials\n');
+  }
+
+  let simulator: RunningSimulator | undefined;
+  try {
+    let target;
+    if (flags.env) {
+      const environment = loadEnvironment(path.resolve(io.cwd, flags.env));
+      const caFile = flags.caCert ? caCertPath(io.cwd, flags.caCert) : undefined;
+      target = { environment, credentials: loadCredentials(io.cwd), caFile };
+    } else {
+      simulator = await startSimulator({ port: 0, scenario: (flags.scenario ?? 'healthy') as ScenarioName });
+      target = {
+        environment: { name: 'simulator', baseUrl: simulator.baseUrl, apiVersion: simulator.apiVersion, values: [
+          { key: 'baseUrl', value: simulator.baseUrl },
+          { key: 'apiVersion', value: simulator.apiVersion },
+        ] },
+        credentials: simulator.credentials,
+        caFile: flags.caCert ? caCertPath(io.cwd, flags.caCert) : simulator.caFile,
+      };
+    }
+
+    const verdict = await runChecks({
+      collection,
+      ...target,
+      isInsecure: flags.insecure,
+      timeoutRequestMs: flags.timeoutRequest,
+      timeoutRunMs: flags.timeout,
+      redactor,
+    });
+
+    out(formatVerdict(verdict));
+    if (jsonFile) writeAtomically(jsonFile, `${JSON.stringify(publicVerdict(verdict), null, 2)}\n`, redactor);
+    return exitCodeOf(verdict, err);
+  } finally {
+    await simulator?.close();
+  }
+}
+
+async function sim(flags: SimFlags, io: Io, out: (text: string) => void): Promise<number> {
+  const scenario = (flags.scenario ?? 'healthy') as ScenarioName;
+  if (!isScenarioName(scenario)) throw new HarnessError('ERR_SCENARIO_UNKNOWN', `unknown scenario ${scenario}`);
+
+  const simulator = await startSimulator({ port: flags.port, scenario });
+  const collection = path.relative(io.cwd, DEFAULT_COLLECTION) || DEFAULT_COLLECTION;
+  // The demo passwords are made for this simulator and die with it; they
+  // are the one thing printed unmasked, on purpose.
+  io.stdout(
+    [
+      `simulator (${scenario}) listening on ${simulator.baseUrl}`,
+      `x-api-version  ${simulator.apiVersion}`,
+      `CA file        ${simulator.caFile}`,
+      `environment    ${simulator.environmentFile}`,
+      `service account  ${simulator.credentials.serviceAccountUsername} / ${simulator.credentials.serviceAccountPassword}`,
+      `MFA user         ${simulator.credentials.mfaUsername} / ${simulator.credentials.mfaPassword}`,
+      '',
+      'run the collection with the newman CLI:',
+      `  npx newman run ${collection} -e ${simulator.environmentFile} --ssl-extra-ca-certs ${simulator.caFile}`,
+      'press Ctrl-C to stop',
+      '',
+    ].join('\n'),
+  );
+
+  await io.untilStopped();
+  await simulator.close();
+  out('simulator stopped\n');
+  return EXIT.ok;
+}
+
+function exitCodeOf(verdict: Verdict, err: (text: string) => void): number {
+  if (verdict.transport) {
+    err(`error: ${verdict.transport.summary} (${verdict.transport.code})\n  hint: ${verdict.transport.hint}\n`);
+    return isTlsFault(verdict.transport.kind) ? EXIT.tlsUntrusted : EXIT.unreachable;
+  }
+  return verdict.passed ? EXIT.ok : EXIT.checkFailed;
+}
+
+/** The verdict as `--json` writes it: the documented fields, nothing more. */
+export function publicVerdict(verdict: Verdict) {
+  return {
+    passed: verdict.passed,
+    collection: verdict.collection,
+    target: verdict.target,
+    apiVersion: verdict.apiVersion,
+    checks: verdict.checks.map((c) => ({
+      id: c.id,
+      passed: c.passed,
+      outcome: c.outcome,
+      expectation: c.expectation,
+      status: c.status,
+      errorCode: c.errorCode,
+      reason: c.reason,
+    })),
+    errors: verdict.errors,
+    transport: verdict.transport,
+  };
+}
+
+function report(cause: unknown, err: (text: string) => void, isVerbose: boolean): number {
+  if (cause instanceof CommanderError) {
+    if (cause.exitCode === 0) return EXIT.ok;
+    err(`error: ${cause.message.replace(/^error:\s*/, '')}\n  hint: run veeam-auth --help for the commands and flags\n`);
+    return EXIT.usage;
+  }
+  if (cause instanceof HarnessError) {
+    err(`error: ${cause.message}\n${cause.hint ? `  hint: ${cause.hint}\n` : ''}`);
+    if (isVerbose && cause.stack) err(`${cause.stack}\n`);
+    return cause.exitCode;
+  }
+
+  const error = cause instanceof Error ? cause : new Error(String(cause));
+  err(`error: unexpected failure: ${error.message}\n  hint: run again with --verbose and report the output\n`);
+  if (isVerbose && error.stack) err(`${error.stack}\n`);
+  return EXIT.internal;
+}
+
+function reportPath(cwd: string, file: string): string {
+  const target = path.resolve(cwd, file);
+  const dir = path.dirname(target);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: folder ${dir} does not exist`, 'create the folder first, or choose another path');
+  }
+  return target;
+}
+
+function caCertPath(cwd: string, file: string): string {
+  const target = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch {
+    throw new HarnessError('ERR_CA_CERT', `--ca-cert ${file}: no such readable file`, 'export the VBR certificate as PEM (Base-64 encoded X.509) and give its path');
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new HarnessError('ERR_CA_CERT', `--ca-cert ${file} holds no PEM certificate`, 'export the certificate as Base-64 encoded X.509 (.pem/.cer), not DER');
+  }
+  return target;
+}
+
+/** Writes next to the target, then renames, so no half-written file remains. */
+function writeAtomically(file: string, text: string, redactor: Redactor): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, redactor.redact(text), { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch (cause) {
+    throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'write failed'}`, 'check that the folder is writable');
+  }
+}
+
+function toMs(flag: string) {
+  return (value: string): number => {
+    const ms = Number(value);
+    if (!Number.isInteger(ms) || ms <= 0) {
+      throw new HarnessError('ERR_USAGE', `${flag} takes a whole number of milliseconds, got ${JSON.stringify(value)}`, `for example ${flag} 15000`);
+    }
+    return ms;
+  };
+}
+
+function toPort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new HarnessError('ERR_USAGE', `--port takes a port number from 0 to 65535, got ${JSON.stringify(value)}`, 'for example --port 9419');
+  }
+  return port;
+}

@@ -1,0 +1,190 @@
+import { CHECK_IDS, CHECKS, type CheckId } from '../checks';
+import type { Execution } from './newman-run';
+import { classifyTransport, type TransportFault } from './transport';
+
+export type CheckOutcome = 'passed' | 'failed' | 'not-counted' | 'transport-error' | 'not-run';
+
+export type CheckVerdict = {
+  id: CheckId;
+  expectation: string;
+  passed: boolean;
+  outcome: CheckOutcome;
+  /** Status of the request that decided the check: the first failing one, else the last. */
+  status: number | null;
+  errorCode: string | null;
+  reason: string;
+};
+
+export type RunError = {
+  code: 'ERR_UNRESOLVED_VARIABLE' | 'ERR_NO_TESTS' | 'ERR_TRANSPORT';
+  message: string;
+};
+
+export type Judgement = {
+  checks: CheckVerdict[];
+  errors: RunError[];
+  transport: TransportFault | null;
+};
+
+const UNRESOLVED = /\{\{\s*([^{}]+?)\s*\}\}/g;
+
+/**
+ * Turns newman's executions into one verdict per check, with the guards that
+ * keep a check from passing for the wrong reason.
+ */
+export function judge(executions: readonly Execution[]): Judgement {
+  const errors: RunError[] = [];
+  let transport: TransportFault | null = null;
+
+  const own = new Map<CheckId, CheckVerdict>();
+  for (const id of CHECK_IDS) {
+    const runs = executions.filter((e) => e.folder === id);
+    const verdict = judgeOne(id, runs, errors);
+    if (verdict.outcome === 'transport-error' && !transport) {
+      const failed = runs.find((e) => e.requestError);
+      transport = classifyTransport(failed?.requestError?.code, hostOf(failed?.url ?? ''));
+      verdict.reason = `no response: ${transport.summary}`;
+    }
+    own.set(id, verdict);
+  }
+
+  const checks = CHECK_IDS.map((id) => applyDependencies(id, own, executions));
+  return { checks, errors, transport };
+}
+
+function judgeOne(id: CheckId, runs: readonly Execution[], errors: RunError[]): CheckVerdict {
+  const base = { id, expectation: CHECKS[id].expectation };
+
+  if (runs.length === 0) {
+    return { ...base, passed: false, outcome: 'not-run', status: null, errorCode: null, reason: 'the collection has no request for this check' };
+  }
+
+  const failedTransport = runs.find((e) => e.requestError);
+  if (failedTransport) {
+    errors.push({ code: 'ERR_TRANSPORT', message: `${id}: ${failedTransport.method} ${pathOf(failedTransport.url)} got no response` });
+    return { ...base, passed: false, outcome: 'transport-error', status: null, errorCode: null, reason: 'no response' };
+  }
+
+  // newman sends an undefined {{variable}} literally; a refusal it provokes
+  // would pass for the wrong reason.
+  for (const run of runs) {
+    const names = unresolvedVariables(run);
+    if (names.length > 0) {
+      const list = names.map((n) => `{{${n}}}`).join(', ');
+      errors.push({ code: 'ERR_UNRESOLVED_VARIABLE', message: `${id}: ${list} reached the wire unresolved` });
+      return { ...decided(base, run), passed: false, outcome: 'failed', reason: `${list} reached the wire unresolved; define it in the environment or collection` };
+    }
+  }
+
+  // A request with no pm.test passes whatever its status.
+  const untested = runs.find((e) => e.assertions.length === 0);
+  if (untested) {
+    errors.push({ code: 'ERR_NO_TESTS', message: `${id}: request "${untested.itemName}" has no pm.test` });
+    return { ...decided(base, untested), passed: false, outcome: 'failed', reason: `request "${untested.itemName}" has no pm.test, so it cannot fail` };
+  }
+
+  for (const run of runs) {
+    const failure = run.assertions.find((a) => a.error !== null);
+    if (failure) {
+      return { ...decided(base, run), passed: false, outcome: 'failed', reason: `${failure.name}: ${failure.error}` };
+    }
+  }
+
+  return { ...decided(base, runs[runs.length - 1]), passed: true, outcome: 'passed', reason: 'as expected' };
+}
+
+function applyDependencies(
+  id: CheckId,
+  own: Map<CheckId, CheckVerdict>,
+  executions: readonly Execution[],
+): CheckVerdict {
+  const verdict = own.get(id) as CheckVerdict;
+  if (verdict.outcome === 'transport-error' || verdict.outcome === 'not-run') {
+    return verdict;
+  }
+
+  for (const dependency of CHECKS[id].dependsOn) {
+    const ownResult = verdict.passed ? '' : `; on its own: ${verdict.reason}`;
+    if (!own.get(dependency)?.passed) {
+      return { ...verdict, passed: false, outcome: 'not-counted', reason: `not counted: ${dependency} did not pass in this run, so this result proves nothing${ownResult}` };
+    }
+    if (!sameServerAndRevision(id, dependency, executions)) {
+      return { ...verdict, passed: false, outcome: 'not-counted', reason: `not counted: ${dependency} ran against another server or revision${ownResult}` };
+    }
+  }
+  return verdict;
+}
+
+function sameServerAndRevision(a: CheckId, b: CheckId, executions: readonly Execution[]): boolean {
+  const first = (id: CheckId) => executions.find((e) => e.folder === id);
+  const ea = first(a);
+  const eb = first(b);
+  if (!ea || !eb) return false;
+  if (originOf(ea.url) !== originOf(eb.url)) return false;
+
+  // The unsupported-revision check changes the revision on purpose.
+  if (a === 'unsupported-revision-refused' || b === 'unsupported-revision-refused') return true;
+  return headerOf(ea, 'x-api-version') === headerOf(eb, 'x-api-version');
+}
+
+function decided(base: { id: CheckId; expectation: string }, run: Execution) {
+  return { ...base, status: run.status, errorCode: errorCodeOf(run.responseBody) };
+}
+
+function errorCodeOf(body: string): string | null {
+  if (!body.trim()) return null;
+  try {
+    const json = JSON.parse(body) as { errorCode?: unknown };
+    return typeof json?.errorCode === 'string' ? json.errorCode : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Variable names that reached the wire as `{{name}}`, raw or percent-encoded. */
+export function unresolvedVariables(run: Execution): string[] {
+  const texts = [run.url, run.body, ...run.headers.map((h) => h.value)];
+  const names = new Set<string>();
+  for (const text of texts) {
+    for (const form of [text, safeDecode(text), safeDecode(text.replace(/\+/g, ' '))]) {
+      for (const match of form.matchAll(UNRESOLVED)) names.add(match[1]);
+    }
+  }
+  return [...names];
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(/%7B/gi, '{').replace(/%7D/gi, '}');
+  }
+}
+
+function headerOf(run: Execution, name: string): string | undefined {
+  return run.headers.find((h) => h.key.toLowerCase() === name)?.value;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the server';
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,0 +1,51 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { Credentials } from '../config/credentials';
+import { LATEST_API_VERSION } from '../revisions';
+import { serveSimulator, type ServeOptions, type SimulatorServer } from './https-face';
+import { demoAccounts, VbrModel } from './model';
+import type { ScenarioName } from './scenarios';
+
+export type RunningSimulator = SimulatorServer & {
+  model: VbrModel;
+  apiVersion: string;
+  credentials: Credentials;
+  /** A Postman environment for this server, demo credentials filled in. */
+  environmentFile: string;
+};
+
+/**
+ * Starts the simulator on loopback with fresh demo accounts and writes, in
+ * its own 0700 temporary folder, the CA and a ready Postman environment.
+ */
+export async function startSimulator(
+  options: ServeOptions & { scenario?: ScenarioName } = {},
+): Promise<RunningSimulator> {
+  const accounts = demoAccounts();
+  const model = new VbrModel({ accounts, scenario: options.scenario });
+  const server = await serveSimulator(model, options);
+
+  const service = accounts.find((a) => a.isServiceAccount) ?? accounts[0];
+  const mfa = accounts.find((a) => a.mfaEnabled && !a.isServiceAccount) ?? accounts[1];
+  const credentials: Credentials = {
+    serviceAccountUsername: service.username,
+    serviceAccountPassword: service.password,
+    mfaUsername: mfa.username,
+    mfaPassword: mfa.password,
+  };
+
+  const environmentFile = path.join(server.dir, 'sim.postman_environment.json');
+  const environment = {
+    name: 'veeam-auth sim (demo credentials)',
+    values: [
+      { key: 'baseUrl', value: server.baseUrl, type: 'default', enabled: true },
+      { key: 'apiVersion', value: LATEST_API_VERSION, type: 'default', enabled: true },
+      ...Object.entries(credentials).map(([key, value]) => ({ key, value, type: 'secret', enabled: true })),
+    ],
+    _postman_variable_scope: 'environment',
+  };
+  writeFileSync(environmentFile, `${JSON.stringify(environment, null, 2)}\n`, { mode: 0o600 });
+
+  return { ...server, model, apiVersion: LATEST_API_VERSION, credentials, environmentFile };
+}
