@@ -12,4 +12,7 @@ afterEach(() => {
 
 afterAll(() => {
   nock.enableNetConnect();
+  // Jest loads nock afresh for each test file: unpatch http here so the next
+  // file's copy never calls into this one after Jest has torn it down.
+  nock.restore();
 });
