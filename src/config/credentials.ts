@@ -1,9 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import dotenv from 'dotenv';
 import dotenvSafe from 'dotenv-safe';
 
 import { HarnessError } from '../errors';
+import { debugLog } from '../log';
+
+const debug = debugLog('veeam-auth:config');
 
 export type Credentials = {
   serviceAccountUsername: string;
@@ -20,10 +24,23 @@ export const CREDENTIAL_VARIABLES: Record<keyof Credentials, string> = {
   mfaPassword: 'VBR_MFA_PASSWORD',
 };
 
+/** `<NAME>_FILE` names a file that holds the value of `<NAME>`. */
+export const FILE_SUFFIX = '_FILE';
+
+type Source = 'environment' | '.env';
+
+type Resolved = {
+  value: string;
+  /** The `_FILE` variable the value came from, when it came from a file. */
+  fileVariable?: string;
+};
+
 /**
  * Reads the credentials from the process environment, filling gaps from
- * `.env` in `cwd` through dotenv-safe, which requires every name that
- * `.env.example` lists. Values already in the environment win over `.env`.
+ * `.env` in `cwd`; dotenv-safe requires every name that `.env.example`
+ * lists. Each name may instead be given as `<NAME>_FILE`, the path of a file
+ * holding the value (its one trailing newline dropped). For each credential
+ * the environment wins over `.env`. `process.env` is left as it was.
  */
 export function loadCredentials(cwd: string = process.cwd()): Credentials {
   const example = path.join(cwd, '.env.example');
@@ -35,29 +52,147 @@ export function loadCredentials(cwd: string = process.cwd()): Credentials {
     );
   }
 
-  try {
-    dotenvSafe.config({
-      path: path.join(cwd, '.env'),
-      example,
-      quiet: true,
-    });
-  } catch (cause) {
-    const missing = (cause as { missing?: string[] }).missing;
-    if ((cause as Error).name === 'MissingEnvVarsError' && missing) {
-      throw new HarnessError(
-        'ERR_ENV_VAR_MISSING',
-        `missing or empty credential variable${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
-        'set them in the environment or in .env (see .env.example); quote values that hold # or spaces',
-      );
-    }
-    throw cause;
+  const envFile = path.join(cwd, '.env');
+  const fromFile = readDotenv(envFile);
+  const resolved = new Map<string, Resolved>();
+  for (const name of Object.values(CREDENTIAL_VARIABLES)) {
+    resolved.set(name, resolve(name, fromFile, cwd));
   }
 
-  const read = (key: keyof Credentials) => process.env[CREDENTIAL_VARIABLES[key]] ?? '';
+  requireNames(example, envFile, fromFile, resolved);
+
+  const read = (key: keyof Credentials) => resolved.get(CREDENTIAL_VARIABLES[key])?.value ?? '';
   return {
     serviceAccountUsername: read('serviceAccountUsername'),
     serviceAccountPassword: read('serviceAccountPassword'),
     mfaUsername: read('mfaUsername'),
     mfaPassword: read('mfaPassword'),
   };
+}
+
+function readDotenv(file: string): Record<string, string> {
+  let text: Buffer;
+  try {
+    text = readFileSync(file);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    // No .env is normal in CI, where the environment holds the values.
+    if (code === 'ENOENT') return {};
+    throw new HarnessError(
+      'ERR_ENV_FILE',
+      `cannot read ${file} (${code ?? 'read failed'})`,
+      'make .env readable by this user, or remove it and set the variables in the environment',
+    );
+  }
+  return dotenv.parse(text);
+}
+
+/** The value of one credential, from `NAME` or `NAME_FILE`, environment first. */
+function resolve(name: string, fromFile: Record<string, string>, cwd: string): Resolved {
+  const fileVariable = `${name}${FILE_SUFFIX}`;
+  const isSetIn = (vars: Record<string, string | undefined>) =>
+    Boolean(vars[name] || vars[fileVariable]);
+  const source: Source = isSetIn(process.env) ? 'environment' : '.env';
+  const vars = source === 'environment' ? process.env : fromFile;
+  const direct = vars[name] ?? '';
+  const file = vars[fileVariable] ?? '';
+
+  if (direct && file) {
+    const where = source === '.env' ? 'in .env' : 'in the environment';
+    throw new HarnessError(
+      'ERR_ENV_VAR_CONFLICT',
+      `both ${name} and ${fileVariable} are set ${where}`,
+      `set only one: ${fileVariable} names a file holding the value, ` +
+        `${name} holds the value itself`,
+    );
+  }
+  if (!file) {
+    if (direct) debug('%s from the %s', name, source === '.env' ? '.env file' : 'environment');
+    return { value: direct };
+  }
+
+  const target = path.resolve(cwd, file);
+  debug('%s from the file named by %s (%s)', name, fileVariable, target);
+  return { value: readValueFile(fileVariable, target), fileVariable };
+}
+
+function readValueFile(fileVariable: string, target: string): string {
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file'
+      : code === 'EISDIR' ? 'it is a folder'
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : (code ?? 'read failed');
+    throw new HarnessError(
+      'ERR_ENV_VAR_FILE',
+      `${fileVariable} names ${target}, which cannot be read: ${reason}`,
+      `point ${fileVariable} at a readable file that holds the value and nothing else`,
+    );
+  }
+
+  // Editors and `echo` end a file with a newline that is no part of the
+  // value; everything else, spaces included, is.
+  return text.replace(/\r?\n$/, '');
+}
+
+/**
+ * Has dotenv-safe check that every name in `.env.example` is set and not
+ * empty. It reads `process.env` only, so for the length of that one
+ * synchronous call the process environment also holds `.env`'s values
+ * (the environment winning, as dotenv does) and the resolved credentials;
+ * then it is put back exactly as it was.
+ */
+function requireNames(
+  example: string,
+  envFile: string,
+  fromFile: Record<string, string>,
+  resolved: Map<string, Resolved>,
+): void {
+  const overlay: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fromFile)) {
+    if (process.env[name] === undefined) overlay[name] = value;
+  }
+  for (const [name, { value }] of resolved) {
+    if (value) overlay[name] = value;
+  }
+
+  const saved = new Map<string, string | undefined>();
+  try {
+    for (const [name, value] of Object.entries(overlay)) {
+      saved.set(name, process.env[name]);
+      process.env[name] = value;
+    }
+    // dotenv copies .env into `processEnv`: a throwaway object here, not
+    // process.env (the option is dotenv's, passed through by dotenv-safe).
+    const options = { path: envFile, example, quiet: true, processEnv: {} };
+    dotenvSafe.config(options);
+  } catch (cause) {
+    const missing = (cause as { missing?: string[] }).missing;
+    if ((cause as Error).name === 'MissingEnvVarsError' && missing) {
+      throw missingError(missing, resolved);
+    }
+    throw cause;
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+function missingError(missing: string[], resolved: Map<string, Resolved>): HarnessError {
+  const names = missing.map((name) => {
+    const fileVariable = resolved.get(name)?.fileVariable;
+    return fileVariable ? `${name} (${fileVariable} names an empty file)` : name;
+  });
+  return new HarnessError(
+    'ERR_ENV_VAR_MISSING',
+    `missing or empty credential variable${names.length > 1 ? 's' : ''}: ${names.join(', ')}`,
+    'set them in the environment or in .env (see .env.example), or set ' +
+      `<NAME>${FILE_SUFFIX} to a file holding the value; quote values that hold # or spaces`,
+  );
 }
