@@ -1,4 +1,10 @@
+import http from 'node:http';
+import https from 'node:https';
+
 import newman from 'newman';
+
+import { HarnessError } from '../errors';
+import { RESPONSE_TIMEOUT_CODE } from './transport';
 
 /**
  * What newman reports of one request, typed for what the harness reads.
@@ -15,8 +21,12 @@ export type Execution = {
   body: string;
   status: number | null;
   responseBody: string;
-  requestError: { code?: string; message: string } | null;
+  /** The answer's Content-Type header, when it had one. */
+  contentType?: string | null;
+  requestError: { code?: string; message: string; timeoutMs?: number } | null;
   assertions: { name: string; error: string | null }[];
+  /** Set when this is the one retry of a request: the code the first attempt got. */
+  retriedAfter?: string;
 };
 
 export type NewmanOptions = {
@@ -26,6 +36,19 @@ export type NewmanOptions = {
   isInsecure?: boolean;
   timeoutRequestMs: number;
   timeoutRunMs: number;
+  /**
+   * Turns on one retry after a connection reset, for the requests that
+   * cannot count against a lockout: GET and HEAD, and password grants with
+   * exactly these credentials. Nothing that got an answer is ever retried.
+   */
+  serviceAccount?: { username: string; password: string };
+};
+
+/** A request that got a connection reset, as the retry policy sees it. */
+export type RetryCandidate = {
+  method: string;
+  /** The form fields of a urlencoded body; null for any other body. */
+  form: Record<string, string> | null;
 };
 
 type RawItem = {
@@ -33,30 +56,69 @@ type RawItem = {
   parent?: () => RawItem | undefined;
 };
 
-type RawExecution = {
-  item: RawItem;
-  request?: {
-    method?: string;
-    url?: { toString(): string };
-    headers?: { all(): { key: string; value: string }[] };
-    body?: { toString(): string };
+type RawRequest = {
+  method?: string;
+  url?: { toString(): string };
+  headers?: { all(): { key: string; value: string }[] };
+  body?: {
+    mode?: string;
+    urlencoded?: { all(): { key: string; value: string; disabled?: boolean }[] };
+    toString(): string;
   };
-  response?: { code: number; stream?: Buffer };
+};
+
+type RawExecution = {
+  item: RawItem & { id?: string };
+  cursor?: { ref?: string };
+  request?: RawRequest;
+  response?: { code: number; stream?: Buffer; headers?: { get(name: string): string | undefined } };
   requestError?: { code?: string; message?: string };
   assertions?: { assertion: string; error?: { message?: string } }[];
 };
 
+type RequestEvent = {
+  item: { id: string };
+  cursor: { ref: string };
+  request?: RawRequest;
+};
+
+type LiveSummary = { globals: { set(key: string, value: string): void } };
+
+/**
+ * The global through which the runner asks the collection-level script to
+ * send the current request once more. The runner sets it when newman reports
+ * the request's error, which is before the request's test scripts run.
+ */
+const RETRY_VARIABLE = 'veeamAuthRetry';
+
+const RETRY_SCRIPT = [
+  '// Added by veeam-auth at run time: sends a request once more after a',
+  '// connection reset, when the runner asks for it.',
+  `if (pm.globals.get('${RETRY_VARIABLE}') === pm.info.requestId) {`,
+  `    pm.globals.unset('${RETRY_VARIABLE}');`,
+  '    pm.execution.setNextRequest(pm.info.requestId);',
+  '}',
+];
+
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', RESPONSE_TIMEOUT_CODE]);
+
 /** Runs a collection through newman's Node API and returns what each request did. */
 export function runNewman(options: NewmanOptions): Promise<Execution[]> {
   return new Promise((resolve, reject) => {
+    const { serviceAccount } = options;
+    const collection = serviceAccount ? withRetryScript(options.collection) : options.collection;
     const run: newman.NewmanRunOptions = {
-      collection: options.collection as newman.NewmanRunOptions['collection'],
+      collection: collection as newman.NewmanRunOptions['collection'],
       environment: options.environment as unknown as newman.NewmanRunOptions['environment'],
       reporters: [],
       timeout: options.timeoutRunMs,
       timeoutRequest: options.timeoutRequestMs,
       timeoutScript: options.timeoutRequestMs,
     };
+    // newman's own bound is on connecting and on each wait for data, so a
+    // server that drips its answer never trips it; these agents bound the
+    // whole answer too.
+    (run as { requestAgents?: object }).requestAgents = deadlineAgents(options.timeoutRequestMs);
     // `insecure: false` spelled out breaks every HTTPS request under nock
     // (SSL Error: undefined), so the key is set only when asked for.
     if (options.isInsecure) run.insecure = true;
@@ -64,18 +126,155 @@ export function runNewman(options: NewmanOptions): Promise<Execution[]> {
       (run as { sslExtraCaCerts?: string }).sslExtraCaCerts = options.caFile;
     }
 
-    newman.run(run, (err, summary) => {
+    // Refs of the attempts that were retried, and the items they belong to.
+    const retried = new Map<string, string>();
+    const emitter = newman.run(run, (err, summary) => {
       if (err) {
-        reject(err);
+        reject(isRunTimeout(err) ? runTimeout(options.timeoutRunMs) : err);
         return;
       }
       const executions = summary.run.executions as unknown as RawExecution[];
-      resolve(executions.map(toExecution));
+      resolve(withoutRetriedAttempts(executions, retried).map((e) => toExecution(e, options.timeoutRequestMs)));
     });
+
+    if (serviceAccount) {
+      emitter.on('request', (err: { code?: string } | null, args: RequestEvent) => {
+        const itemId = args.item.id;
+        if (err?.code !== 'ECONNRESET' || [...retried.values()].includes(itemId)) return;
+        if (!isSafeToRetry(candidateOf(args.request), serviceAccount)) return;
+
+        retried.set(args.cursor.ref, itemId);
+        const { summary } = emitter as unknown as { summary: LiveSummary };
+        summary.globals.set(RETRY_VARIABLE, itemId);
+      });
+    }
   });
 }
 
-function toExecution(raw: RawExecution): Execution {
+/**
+ * Whether a request may be sent again after a connection reset. A reset
+ * can come after the server has checked the password, so only what cannot
+ * count as a bad password goes again: reads, and the service account's
+ * own password grant.
+ */
+export function isSafeToRetry(
+  request: RetryCandidate,
+  serviceAccount: { username: string; password: string },
+): boolean {
+  const method = request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return true;
+
+  const form = request.form;
+  return (
+    method === 'POST' &&
+    form !== null &&
+    (form.grant_type ?? '').toLowerCase() === 'password' &&
+    form.username === serviceAccount.username &&
+    form.password === serviceAccount.password
+  );
+}
+
+function candidateOf(request: RawRequest | undefined): RetryCandidate {
+  const body = request?.body;
+  const form =
+    body?.mode === 'urlencoded' && body.urlencoded
+      ? Object.fromEntries(
+          body.urlencoded
+            .all()
+            .filter((p) => !p.disabled)
+            .map((p) => [p.key, String(p.value)]),
+        )
+      : null;
+  return { method: request?.method ?? 'GET', form };
+}
+
+function withRetryScript(collection: object): object {
+  const json = collection as { event?: unknown[] };
+  const event = { listen: 'test', script: { type: 'text/javascript', exec: RETRY_SCRIPT } };
+  return { ...json, event: [event, ...(Array.isArray(json.event) ? json.event : [])] };
+}
+
+/** Drops each attempt that was retried and marks the retry that replaced it. */
+function withoutRetriedAttempts(
+  executions: RawExecution[],
+  retried: ReadonlyMap<string, string>,
+): (RawExecution & { retriedAfter?: string })[] {
+  const pending = new Map<string, string>();
+  const kept: (RawExecution & { retriedAfter?: string })[] = [];
+  for (const execution of executions) {
+    const ref = execution.cursor?.ref;
+    const itemId = execution.item.id;
+    if (ref !== undefined && retried.has(ref)) {
+      pending.set(retried.get(ref) as string, execution.requestError?.code ?? 'ECONNRESET');
+      continue;
+    }
+    if (itemId !== undefined && pending.has(itemId)) {
+      kept.push({ ...execution, retriedAfter: pending.get(itemId) });
+      pending.delete(itemId);
+      continue;
+    }
+    kept.push(execution);
+  }
+  return kept;
+}
+
+/**
+ * Agents that end a request whose answer has begun but not finished within
+ * `ms` of the request's start. Before the answer begins, newman's own
+ * connect and idle timers apply. The class name carries the bound because
+ * postman-request pools agents by it.
+ */
+function deadlineAgents(ms: number) {
+  return {
+    http: { agentClass: deadlineAgentClass(http.Agent, ms), agentOptions: { keepAlive: true } },
+    https: { agentClass: deadlineAgentClass(https.Agent, ms), agentOptions: { keepAlive: true } },
+  };
+}
+
+type AgentClass = new (options?: https.AgentOptions) => http.Agent;
+
+function deadlineAgentClass(Base: AgentClass, ms: number): AgentClass {
+  // addRequest is how Node's client hands each request to its agent; it is
+  // not in @types/node, so it is reached through a cast.
+  class DeadlineAgent extends Base {
+    addRequest(req: http.ClientRequest, options: object): void {
+      const startedAt = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      req.once('response', () => {
+        timer = setTimeout(
+          () => req.destroy(responseTimeout(ms)),
+          Math.max(0, startedAt + ms - Date.now()),
+        );
+      });
+      req.once('close', () => clearTimeout(timer));
+      (Base.prototype as unknown as { addRequest(r: http.ClientRequest, o: object): void }).addRequest.call(this, req, options);
+    }
+  }
+  Object.defineProperty(DeadlineAgent, 'name', { value: `VeeamAuth${Base.name}${ms}ms` });
+  return DeadlineAgent;
+}
+
+function responseTimeout(ms: number): Error {
+  const error = new Error(`the answer did not finish within ${ms} ms`) as Error & { code: string };
+  error.code = RESPONSE_TIMEOUT_CODE;
+  return error;
+}
+
+// postman-runtime reports the `timeout` bound as a plain Error with this
+// message (lib/backpack timeback), and newman hands it on unchanged.
+function isRunTimeout(err: Error): boolean {
+  return err.message === 'callback timed out';
+}
+
+function runTimeout(ms: number): HarnessError {
+  return new HarnessError(
+    'ERR_RUN_TIMEOUT',
+    `the run did not finish within ${ms} ms`,
+    'check the server, or raise --timeout',
+  );
+}
+
+function toExecution(raw: RawExecution & { retriedAfter?: string }, timeoutRequestMs: number): Execution {
   const assertions = (raw.assertions ?? []).map((a) => ({
     name: a.assertion,
     error: a.error ? (a.error.message ?? 'assertion failed') : null,
@@ -90,10 +289,16 @@ function toExecution(raw: RawExecution): Execution {
     body: raw.request?.body?.toString() ?? '',
     status: raw.response ? raw.response.code : null,
     responseBody: raw.response?.stream ? raw.response.stream.toString('utf8') : '',
+    contentType: raw.response?.headers?.get('content-type') ?? null,
     requestError: raw.requestError
-      ? { code: raw.requestError.code, message: raw.requestError.message ?? String(raw.requestError) }
+      ? {
+          code: raw.requestError.code,
+          message: raw.requestError.message ?? String(raw.requestError),
+          ...(TIMEOUT_CODES.has(raw.requestError.code ?? '') ? { timeoutMs: timeoutRequestMs } : {}),
+        }
       : null,
     assertions,
+    ...(raw.retriedAfter ? { retriedAfter: raw.retriedAfter } : {}),
   };
 }
 
