@@ -1,0 +1,47 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { main } from '../../src/cli/main';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const COLLECTIONS = path.join(ROOT, 'collections');
+export const COLLECTION_FILE = path.join(COLLECTIONS, 'vbr-auth.postman_collection.json');
+export const FIXTURES = path.join(__dirname, 'fixtures');
+
+export type Scratch = { dir: string; remove: () => void };
+
+/** A temporary folder, removed by `remove`. */
+export function scratch(): Scratch {
+  const dir = mkdtempSync(path.join(tmpdir(), 'veeam-auth-operators-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A scratch copy of collections/, to break on purpose. */
+export function collectionsCopy(): Scratch {
+  const copy = scratch();
+  cpSync(COLLECTIONS, path.join(copy.dir, 'collections'), { recursive: true });
+  return { dir: path.join(copy.dir, 'collections'), remove: copy.remove };
+}
+
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+/** Runs the CLI in this process; `untilStopped` runs while `sim` serves. */
+export async function runCli(
+  argv: string[],
+  options: { cwd?: string; untilStopped?: (stdout: () => string) => Promise<void> } = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd: options.cwd ?? ROOT,
+    untilStopped: () => (options.untilStopped ? options.untilStopped(() => stdout) : Promise.resolve()),
+  });
+  return { code, stdout, stderr };
+}
