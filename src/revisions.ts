@@ -8,11 +8,17 @@ export type Revision = {
   apiVersion: string;
   firstBuild: string;
   status: RevisionStatus;
+  /**
+   * The first revision whose servers no longer serve this one. The v13 docs
+   * call the 1.0 revisions unsupported; when servers stopped taking them is
+   * not documented, so the table assumes 13.0.
+   */
+  unservedFrom?: string;
 };
 
 export const REVISIONS: readonly Revision[] = [
-  { apiVersion: '1.0-rev1', firstBuild: '11.0.0.837', status: 'unsupported' },
-  { apiVersion: '1.0-rev2', firstBuild: '11.0.1.1261', status: 'unsupported' },
+  { apiVersion: '1.0-rev1', firstBuild: '11.0.0.837', status: 'unsupported', unservedFrom: '1.3-rev0' },
+  { apiVersion: '1.0-rev2', firstBuild: '11.0.1.1261', status: 'unsupported', unservedFrom: '1.3-rev0' },
   { apiVersion: '1.1-rev0', firstBuild: '12.0.0.1420', status: 'deprecated' },
   { apiVersion: '1.1-rev1', firstBuild: '12.1.0.2131', status: 'deprecated' },
   { apiVersion: '1.1-rev2', firstBuild: '12.2.0.334', status: 'deprecated' },
@@ -47,11 +53,40 @@ export function compareApiVersions(a: string, b: string): number {
   return 0;
 }
 
-/** The revisions a server of `apiVersion`'s release serves, per the docs. */
+/**
+ * The revisions a server of `apiVersion`'s release serves, per the docs: its
+ * own and every older one not yet retired at that release.
+ */
 export function revisionsServedBy(apiVersion: string): string[] {
   return REVISIONS.filter(
     (r) =>
-      r.status !== 'unsupported' &&
-      compareApiVersions(r.apiVersion, apiVersion) <= 0,
+      compareApiVersions(r.apiVersion, apiVersion) <= 0 &&
+      (r.unservedFrom === undefined ||
+        compareApiVersions(apiVersion, r.unservedFrom) < 0),
   ).map((r) => r.apiVersion);
+}
+
+/** The table's entry for `apiVersion`, if the table knows it. */
+export function revisionOf(apiVersion: string): Revision | undefined {
+  return REVISIONS.find((r) => r.apiVersion === apiVersion);
+}
+
+/**
+ * The newest revision of a VBR release, given as a build or a prefix of one
+ * on dot boundaries: `13.1`, `12.3.0`, `12.3.1.1139`, or `latest`.
+ * Undefined when no release in the table matches.
+ */
+export function revisionOfRelease(release: string): Revision | undefined {
+  if (release === 'latest') return revisionOf(LATEST_API_VERSION);
+
+  const matching = REVISIONS.filter(
+    (r) => r.firstBuild === release || r.firstBuild.startsWith(`${release}.`),
+  );
+  return matching[matching.length - 1];
+}
+
+/** The releases `revisionOfRelease` knows, as major.minor, oldest first. */
+export function knownReleases(): string[] {
+  const releases = REVISIONS.map((r) => r.firstBuild.split('.').slice(0, 2).join('.'));
+  return [...new Set(releases)];
 }
