@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'ERR_USAGE'
   | 'ERR_ENV_FILE'
   | 'ERR_ENV_VAR_MISSING'
+  | 'ERR_ENV_VAR_CONFLICT'
+  | 'ERR_ENV_VAR_FILE'
   | 'ERR_COLLECTION'
   | 'ERR_CA_CERT'
   | 'ERR_REPORT_PATH'
@@ -32,6 +34,8 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   ERR_SCENARIO_UNKNOWN: EXIT.usage,
   ERR_ENV_FILE: EXIT.config,
   ERR_ENV_VAR_MISSING: EXIT.config,
+  ERR_ENV_VAR_CONFLICT: EXIT.config,
+  ERR_ENV_VAR_FILE: EXIT.config,
   ERR_COLLECTION: EXIT.config,
   ERR_CA_CERT: EXIT.config,
   ERR_REPORT_PATH: EXIT.config,

@@ -1,15 +1,15 @@
-import { debuglog } from 'node:util';
-
+import { explainMfaRefusal } from './attribution';
 import type { CollectionFile } from './config/collection';
 import type { Credentials } from './config/credentials';
 import type { EnvironmentFile } from './config/environment';
 import { HarnessError } from './errors';
+import { debugLog, withLog } from './log';
 import { Redactor } from './redact';
 import { runNewman, type Execution } from './runner/newman-run';
-import { judge, type CheckVerdict, type RunError } from './runner/verdict';
-import type { TransportFault } from './runner/transport';
+import { judge, type CheckVerdict, type Retry, type RunError } from './runner/verdict';
+import type { ServerFault, TransportFault } from './runner/transport';
 
-const debug = debuglog('veeam-auth:run');
+const debug = debugLog('veeam-auth:run');
 
 export type RunChecksOptions = {
   collection: CollectionFile;
@@ -31,6 +31,10 @@ export type Verdict = {
   checks: CheckVerdict[];
   errors: RunError[];
   transport: TransportFault | null;
+  /** The first answer that was no REST API answer: a 5xx, HTML, not JSON, no token. */
+  serverFault?: ServerFault | null;
+  /** Requests sent again after a connection reset. */
+  retries?: Retry[];
 };
 
 export const DEFAULT_TIMEOUT_REQUEST_MS = 15_000;
@@ -43,6 +47,36 @@ export const DEFAULT_TIMEOUT_RUN_MS = 120_000;
  */
 export async function runChecks(options: RunChecksOptions): Promise<Verdict> {
   const redactor = options.redactor ?? new Redactor();
+  // Diagnostics of this run pass its redactor, wherever they are written.
+  return withLog({ redactor }, () => run(options, redactor));
+}
+
+/** One slice of a run's executions and the revision they were sent with. */
+export type RunSlice = { apiVersion: string; executions: Execution[] };
+
+/**
+ * Runs the collection once and judges its executions slice by slice, as if
+ * each slice were a run of its own: for a collection that holds one copy of
+ * the checks per revision. `split` cuts the executions, in order.
+ */
+export async function runChecksInSlices(
+  options: RunChecksOptions,
+  split: (executions: Execution[]) => RunSlice[],
+): Promise<Verdict[]> {
+  const redactor = options.redactor ?? new Redactor();
+  return withLog({ redactor }, async () => {
+    const executions = await execute(options, redactor);
+    return split(executions).map((slice) =>
+      verdictOf(slice.executions, { ...options, environment: { ...options.environment, apiVersion: slice.apiVersion } }, redactor),
+    );
+  });
+}
+
+async function run(options: RunChecksOptions, redactor: Redactor): Promise<Verdict> {
+  return verdictOf(await execute(options, redactor), options, redactor);
+}
+
+async function execute(options: RunChecksOptions, redactor: Redactor): Promise<Execution[]> {
   const { credentials } = options;
   redactor.add(credentials.serviceAccountUsername);
   redactor.addCredentials(credentials.serviceAccountUsername, credentials.serviceAccountPassword);
@@ -68,6 +102,11 @@ export async function runChecks(options: RunChecksOptions): Promise<Verdict> {
       isInsecure: options.isInsecure,
       timeoutRequestMs: options.timeoutRequestMs ?? DEFAULT_TIMEOUT_REQUEST_MS,
       timeoutRunMs,
+      // A connection reset is retried once where no bad password can result.
+      serviceAccount: {
+        username: credentials.serviceAccountUsername,
+        password: credentials.serviceAccountPassword,
+      },
     }),
     // newman bounds the run itself; this is the backstop if it never calls back.
     timeoutRunMs + 5_000,
@@ -77,14 +116,26 @@ export async function runChecks(options: RunChecksOptions): Promise<Verdict> {
   for (const execution of executions) {
     debug('%s %s -> %s', execution.method, pathOnly(execution.url), execution.status ?? execution.requestError?.code);
   }
+  return executions;
+}
 
+function verdictOf(executions: Execution[], options: RunChecksOptions, redactor: Redactor): Verdict {
+  const { credentials } = options;
   const judgement = judge(executions);
+  // Post-run: the users list the collection read explains the MFA user's 401.
+  const checks = explainMfaRefusal(judgement.checks, {
+    executions,
+    apiVersion: options.environment.apiVersion,
+    serviceAccountUsername: credentials.serviceAccountUsername,
+    mfaUsername: credentials.mfaUsername,
+  });
   const verdict: Verdict = {
-    passed: judgement.checks.every((c) => c.passed) && judgement.errors.length === 0,
+    passed: checks.every((c) => c.passed) && judgement.errors.length === 0,
     collection: { name: options.collection.name, version: options.collection.version },
     target: options.environment.baseUrl,
     apiVersion: options.environment.apiVersion,
     ...judgement,
+    checks,
   };
   return redactor.redactValue(verdict);
 }

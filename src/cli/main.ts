@@ -7,12 +7,18 @@ import { loadCollection } from '../config/collection';
 import { loadCredentials } from '../config/credentials';
 import { loadEnvironment } from '../config/environment';
 import { EXIT, HarnessError } from '../errors';
+import { withLog } from '../log';
+import { parseRevisionList } from '../matrix';
 import { Redactor } from '../redact';
 import { DEFAULT_TIMEOUT_REQUEST_MS, DEFAULT_TIMEOUT_RUN_MS, runChecks, type Verdict } from '../run-checks';
 import { isTlsFault } from '../runner/transport';
+import { FAULTS, type FaultName } from '../simulator/faults';
 import { isScenarioName, SCENARIOS, type ScenarioName } from '../simulator/scenarios';
+import { appendLogTo } from '../simulator/log-format';
 import { startSimulator, type RunningSimulator } from '../simulator/start';
 import { formatVerdict } from './format';
+import { formatAttribution, registerOperatorCommands } from './operator-commands';
+import { assertRegressionFlags, isRegressionRun, prepareRegression, runRegression, toReleaseRevision } from './regression';
 
 export type Io = {
   stdout: (text: string) => void;
@@ -20,6 +26,8 @@ export type Io = {
   cwd: string;
   /** Resolves when the user asks a long-running command (sim) to stop. */
   untilStopped: () => Promise<void>;
+  /** True when stderr is a terminal a person watches: progress shows there. */
+  isTty?: boolean;
 };
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
@@ -31,18 +39,28 @@ type CheckFlags = {
   caCert?: string;
   insecure?: boolean;
   scenario?: string;
+  fault?: string;
   json?: string;
   timeoutRequest: number;
   timeout: number;
   verbose?: boolean;
+  revisions?: string[];
+  discover?: boolean;
+  /** The newest revision of the release given to --server-release. */
+  serverRelease?: string;
+  saveBaseline?: string;
+  compare?: string;
+  junit?: string;
+  html?: string;
 };
 
-type SimFlags = { port: number; scenario?: string; verbose?: boolean };
+type SimFlags = { port: number; scenario?: string; fault?: string; serverRelease?: string; log?: string; verbose?: boolean };
 
 const processIo = (): Io => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
+  isTty: process.stderr.isTTY === true && !process.env.CI,
   untilStopped: () =>
     new Promise((resolve) => {
       process.once('SIGINT', resolve);
@@ -75,9 +93,17 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--ca-cert <pem>', "PEM file of the CA (or the VBR server's own certificate) to trust")
     .option('--insecure', 'skip TLS verification (prints a warning; never the default)')
     .addOption(new Option('--scenario <name>', 'make the built-in simulator misbehave').choices(Object.keys(SCENARIOS)))
+    .addOption(new Option('--fault <name>', 'make the built-in simulator fail on the wire, in TLS or in its answers').choices(Object.keys(FAULTS)))
     .option('--json <file>', 'write the verdict as JSON to <file>')
-    .option('--timeout-request <ms>', 'bound on one request', toMs('--timeout-request'), DEFAULT_TIMEOUT_REQUEST_MS)
+    .option('--timeout-request <ms>', 'bound on one request: on connecting, on each wait for data, and on the whole answer', toMs('--timeout-request'), DEFAULT_TIMEOUT_REQUEST_MS)
     .option('--timeout <ms>', 'bound on the whole run', toMs('--timeout'), DEFAULT_TIMEOUT_RUN_MS)
+    .option('--revisions <list>', 'run once per revision: all, or a comma list such as 1.2-rev1,1.3-rev2', parseRevisionList)
+    .option('--discover', 'run the revisions the server serves, found without credentials (swagger probe)')
+    .option('--server-release <release>', 'VBR release the built-in simulator plays, such as 12.3 (default: latest)', toReleaseRevision)
+    .option('--save-baseline <file>', 'record this run as a baseline to compare later runs with')
+    .option('--compare <file>', 'run again and report what changed since the baseline; exit 1 on a security regression')
+    .option('--junit <file>', 'write JUnit XML: one testcase per check per revision')
+    .option('--html <file>', 'write a self-contained HTML report')
     .option('--verbose', 'print stack traces of errors')
     .action(async (flags: CheckFlags) => {
       isVerbose = Boolean(flags.verbose);
@@ -89,13 +115,31 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .description('serve the simulator on loopback for Postman or the newman CLI')
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', toPort, 9419)
     .addOption(new Option('--scenario <name>', 'how the simulator misbehaves').choices(Object.keys(SCENARIOS)))
+    .addOption(new Option('--fault <name>', 'how the simulator fails on the wire, in TLS or in its answers').choices(Object.keys(FAULTS)))
+    .option('--server-release <release>', 'VBR release to play, such as 12.3 (default: latest)', toReleaseRevision)
+    .option('--log <file>', "append the server's REST log to <file>, in Svc.ResAPI.log's format")
     .option('--verbose', 'print stack traces of errors')
     .action(async (flags: SimFlags) => {
       exitCode = await sim(flags, io, out);
     });
 
+  registerOperatorCommands(program, {
+    io,
+    redactor,
+    out,
+    err,
+    defaultCollection: DEFAULT_COLLECTION,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+    setVerbose: (value) => {
+      isVerbose = value;
+    },
+  });
+
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // Diagnostics (NODE_DEBUG=veeam-auth:*) go to io.stderr, redacted too.
+    await withLog({ redactor, write: io.stderr }, () => program.parseAsync(argv, { from: 'user' }));
     return exitCode;
   } catch (cause) {
     return report(cause, err, isVerbose);
@@ -112,9 +156,20 @@ async function check(
   if (flags.env && flags.scenario) {
     throw new HarnessError('ERR_USAGE', '--scenario applies to the built-in simulator, not to a server given with --env', 'drop --scenario, or drop --env to use the simulator');
   }
+  if (flags.env && flags.fault) {
+    throw new HarnessError('ERR_USAGE', '--fault applies to the built-in simulator, not to a server given with --env', 'drop --fault, or drop --env to use the simulator');
+  }
 
   const collection = loadCollection(path.resolve(io.cwd, flags.collection));
   const jsonFile = flags.json ? reportPath(io.cwd, flags.json) : undefined;
+  assertRegressionFlags(flags);
+  const regression = isRegressionRun(flags)
+    ? prepareRegression(flags, io.cwd, [
+        { flag: '--collection', file: collection.path },
+        { flag: '--env', file: flags.env && path.resolve(io.cwd, flags.env) },
+        { flag: '--ca-cert', file: flags.caCert && path.resolve(io.cwd, flags.caCert) },
+      ])
+    : undefined;
   if (flags.insecure) {
     err('warning: --insecure turns TLS verification off: anyone between here and the server can read the credentials\n');
   }
@@ -127,7 +182,7 @@ async function check(
       const caFile = flags.caCert ? caCertPath(io.cwd, flags.caCert) : undefined;
       target = { environment, credentials: loadCredentials(io.cwd), caFile };
     } else {
-      simulator = await startSimulator({ port: 0, scenario: (flags.scenario ?? 'healthy') as ScenarioName });
+      simulator = await startSimulator({ port: 0, scenario: (flags.scenario ?? 'healthy') as ScenarioName, fault: flags.fault as FaultName | undefined, apiVersion: flags.serverRelease });
       target = {
         environment: { name: 'simulator', baseUrl: simulator.baseUrl, apiVersion: simulator.apiVersion, values: [
           { key: 'baseUrl', value: simulator.baseUrl },
@@ -136,6 +191,24 @@ async function check(
         credentials: simulator.credentials,
         caFile: flags.caCert ? caCertPath(io.cwd, flags.caCert) : simulator.caFile,
       };
+    }
+
+    if (regression) {
+      return await runRegression(regression, {
+        collection,
+        ...target,
+        isInsecure: flags.insecure,
+        timeoutRequestMs: flags.timeoutRequest,
+        timeoutRunMs: flags.timeout,
+        redactor,
+        target: flags.env ? target.environment.baseUrl : 'simulator',
+        isTty: io.isTty === true,
+        out,
+        err,
+        publicVerdict,
+        describeVerdict: (verdict) => `${formatVerdict(verdict)}${formatAttribution(verdict)}`,
+        exitCodeOfVerdict: (verdict) => exitCodeOf(verdict, err),
+      });
     }
 
     const verdict = await runChecks({
@@ -148,6 +221,7 @@ async function check(
     });
 
     out(formatVerdict(verdict));
+    out(formatAttribution(verdict));
     if (jsonFile) writeAtomically(jsonFile, `${JSON.stringify(publicVerdict(verdict), null, 2)}\n`, redactor);
     return exitCodeOf(verdict, err);
   } finally {
@@ -159,16 +233,19 @@ async function sim(flags: SimFlags, io: Io, out: (text: string) => void): Promis
   const scenario = (flags.scenario ?? 'healthy') as ScenarioName;
   if (!isScenarioName(scenario)) throw new HarnessError('ERR_SCENARIO_UNKNOWN', `unknown scenario ${scenario}`);
 
-  const simulator = await startSimulator({ port: flags.port, scenario });
+  const logFile = flags.log ? path.resolve(io.cwd, flags.log) : undefined;
+  const simulator = await startSimulator({ port: flags.port, scenario, fault: flags.fault as FaultName | undefined, apiVersion: flags.serverRelease, onLog: logFile ? appendLogTo(logFile) : undefined });
   const collection = path.relative(io.cwd, DEFAULT_COLLECTION) || DEFAULT_COLLECTION;
   // The demo passwords are made for this simulator and die with it; they
   // are the one thing printed unmasked, on purpose.
   io.stdout(
     [
-      `simulator (${scenario}) listening on ${simulator.baseUrl}`,
+      `simulator (${scenario}${flags.fault ? `, fault ${flags.fault}` : ''}) listening on ${simulator.baseUrl}`,
       `x-api-version  ${simulator.apiVersion}`,
       `CA file        ${simulator.caFile}`,
+      `certificate    ${simulator.certFile}`,
       `environment    ${simulator.environmentFile}`,
+      ...(logFile ? [`REST log       ${logFile}`] : []),
       `service account  ${simulator.credentials.serviceAccountUsername} / ${simulator.credentials.serviceAccountPassword}`,
       `MFA user         ${simulator.credentials.mfaUsername} / ${simulator.credentials.mfaPassword}`,
       '',
@@ -186,9 +263,16 @@ async function sim(flags: SimFlags, io: Io, out: (text: string) => void): Promis
 }
 
 function exitCodeOf(verdict: Verdict, err: (text: string) => void): number {
+  for (const retry of verdict.retries ?? []) {
+    err(`note: retried ${retry.method} ${retry.path} on ${retry.host} once after a connection reset (${retry.code})\n`);
+  }
   if (verdict.transport) {
     err(`error: ${verdict.transport.summary} (${verdict.transport.code})\n  hint: ${verdict.transport.hint}\n`);
     return isTlsFault(verdict.transport.kind) ? EXIT.tlsUntrusted : EXIT.unreachable;
+  }
+  if (verdict.serverFault) {
+    err(`error: ${verdict.serverFault.summary}\n  hint: ${verdict.serverFault.hint}\n`);
+    return EXIT.checkFailed;
   }
   return verdict.passed ? EXIT.ok : EXIT.checkFailed;
 }
@@ -208,9 +292,12 @@ export function publicVerdict(verdict: Verdict) {
       status: c.status,
       errorCode: c.errorCode,
       reason: c.reason,
+      ...(c.attribution ? { attribution: c.attribution } : {}),
     })),
     errors: verdict.errors,
     transport: verdict.transport,
+    serverFault: verdict.serverFault ?? null,
+    retries: verdict.retries ?? [],
   };
 }
 
@@ -235,8 +322,11 @@ function report(cause: unknown, err: (text: string) => void, isVerbose: boolean)
 function reportPath(cwd: string, file: string): string {
   const target = path.resolve(cwd, file);
   const dir = path.dirname(target);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!existsSync(dir)) {
     throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: folder ${dir} does not exist`, 'create the folder first, or choose another path');
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: ${dir} is a file, not a folder`, 'choose a path inside a folder');
   }
   return target;
 }

@@ -1,6 +1,8 @@
+import type { MfaAttribution } from '../attribution';
+import { checkIdOf, isEvidence, missingChecksMessage } from '../check-mapping';
 import { CHECK_IDS, CHECKS, type CheckId } from '../checks';
 import type { Execution } from './newman-run';
-import { classifyTransport, type TransportFault } from './transport';
+import { classifyResponse, classifyTransport, type ServerFault, type TransportFault } from './transport';
 
 export type CheckOutcome = 'passed' | 'failed' | 'not-counted' | 'transport-error' | 'not-run';
 
@@ -13,17 +15,32 @@ export type CheckVerdict = {
   status: number | null;
   errorCode: string | null;
   reason: string;
+  /** mfa-user-refused only: why the server refused, when the run could tell. */
+  attribution?: MfaAttribution;
 };
 
 export type RunError = {
-  code: 'ERR_UNRESOLVED_VARIABLE' | 'ERR_NO_TESTS' | 'ERR_TRANSPORT';
+  code: 'ERR_UNRESOLVED_VARIABLE' | 'ERR_NO_TESTS' | 'ERR_TRANSPORT' | 'ERR_CHECK_MISSING';
   message: string;
+};
+
+/** A request sent a second time after a connection reset. */
+export type Retry = {
+  check: CheckId | null;
+  method: string;
+  host: string;
+  path: string;
+  /** What the first attempt got. */
+  code: string;
 };
 
 export type Judgement = {
   checks: CheckVerdict[];
   errors: RunError[];
   transport: TransportFault | null;
+  /** The first answer that was no REST API answer (5xx, HTML, not JSON, no token). */
+  serverFault: ServerFault | null;
+  retries: Retry[];
 };
 
 const UNRESOLVED = /\{\{\s*([^{}]+?)\s*\}\}/g;
@@ -34,25 +51,49 @@ const UNRESOLVED = /\{\{\s*([^{}]+?)\s*\}\}/g;
  */
 export function judge(executions: readonly Execution[]): Judgement {
   const errors: RunError[] = [];
+  const serverFaults: ServerFault[] = [];
   let transport: TransportFault | null = null;
 
   const own = new Map<CheckId, CheckVerdict>();
   for (const id of CHECK_IDS) {
-    const runs = executions.filter((e) => e.folder === id);
-    const verdict = judgeOne(id, runs, errors);
-    if (verdict.outcome === 'transport-error' && !transport) {
+    const runs = executions.filter((e) => checkIdOf(e) === id && !isEvidence(e));
+    const verdict = judgeOne(id, runs, errors, serverFaults);
+    if (verdict.outcome === 'transport-error') {
       const failed = runs.find((e) => e.requestError);
-      transport = classifyTransport(failed?.requestError?.code, hostOf(failed?.url ?? ''));
-      verdict.reason = `no response: ${transport.summary}`;
+      const fault = classifyTransport(failed?.requestError?.code, hostOf(failed?.url ?? ''), failed?.requestError ?? {});
+      verdict.reason = `no response: ${fault.summary}`;
+      transport ??= fault;
     }
     own.set(id, verdict);
   }
 
+  const missing = CHECK_IDS.filter((id) => own.get(id)?.outcome === 'not-run');
+  if (missing.length > 0) {
+    errors.push({ code: 'ERR_CHECK_MISSING', message: missingChecksMessage(missing, executions) });
+  }
+
   const checks = CHECK_IDS.map((id) => applyDependencies(id, own, executions));
-  return { checks, errors, transport };
+  const retries = executions.filter((e) => e.retriedAfter).map(retryOf);
+  return { checks, errors, transport, serverFault: serverFaults[0] ?? null, retries };
 }
 
-function judgeOne(id: CheckId, runs: readonly Execution[], errors: RunError[]): CheckVerdict {
+function retryOf(execution: Execution): Retry {
+  let host = 'the server';
+  let path = '(unparsable URL)';
+  try {
+    ({ host, pathname: path } = new URL(execution.url));
+  } catch {
+    // Keep the placeholders.
+  }
+  return { check: checkIdOf(execution), method: execution.method, host, path, code: execution.retriedAfter ?? 'ECONNRESET' };
+}
+
+function judgeOne(
+  id: CheckId,
+  runs: readonly Execution[],
+  errors: RunError[],
+  serverFaults: ServerFault[],
+): CheckVerdict {
   const base = { id, expectation: CHECKS[id].expectation };
 
   if (runs.length === 0) {
@@ -86,7 +127,10 @@ function judgeOne(id: CheckId, runs: readonly Execution[], errors: RunError[]): 
   for (const run of runs) {
     const failure = run.assertions.find((a) => a.error !== null);
     if (failure) {
-      return { ...decided(base, run), passed: false, outcome: 'failed', reason: `${failure.name}: ${failure.error}` };
+      // An answer that is no REST API answer is named by what came back.
+      const fault = classifyResponse(run);
+      if (fault) serverFaults.push(fault);
+      return { ...decided(base, run), passed: false, outcome: 'failed', reason: fault ? fault.reason : `${failure.name}: ${failure.error}` };
     }
   }
 
@@ -116,7 +160,7 @@ function applyDependencies(
 }
 
 function sameServerAndRevision(a: CheckId, b: CheckId, executions: readonly Execution[]): boolean {
-  const first = (id: CheckId) => executions.find((e) => e.folder === id);
+  const first = (id: CheckId) => executions.find((e) => checkIdOf(e) === id);
   const ea = first(a);
   const eb = first(b);
   if (!ea || !eb) return false;

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { isApiVersion, LATEST_API_VERSION, revisionsServedBy } from '../revisions';
+import { isApiVersion, LATEST_API_VERSION, revisionOf, revisionsServedBy } from '../revisions';
 import type { ScenarioName } from './scenarios';
+import { hasUsersApi, usersResult } from './security';
 
 export type Role =
   | 'Backup Administrator'
@@ -32,21 +33,37 @@ export type SimResponse = {
   body: string;
 };
 
+/** One POST /api/oauth2/token the server received, whatever it answered. */
+export type TokenRequest = {
+  grant: string;
+  username: string | null;
+  /** Whether the password is the account's own: a wrong one counts toward lockout. */
+  isPasswordRight: boolean;
+};
+
 /** One line of the server's REST log, as Svc.ResAPI.log would hold it. */
 export type LogEntry = {
   time: Date;
   level: 'Info' | 'Error';
   message: string;
+  /** The server thread that wrote the line; one per request here. */
+  thread?: number;
 };
 
 export type VbrModelOptions = {
   accounts: Account[];
   /** Revisions served; defaults to those a server of the latest release serves. */
   revisions?: string[];
+  /** What GET /api/v1/serverInfo reports; defaults to the latest release. */
+  buildVersion?: string;
   scenario?: ScenarioName;
   /** Access-token lifetime in seconds, returned as `expires_in`. */
   expiresIn?: number;
   now?: () => number;
+  /** MFA switched on server-wide (GET /api/v1/security/settings); on by default. */
+  isMfaEnabled?: boolean;
+  /** Called with each log line as the server writes it. */
+  onLog?: (entry: LogEntry) => void;
 };
 
 type Session = {
@@ -58,6 +75,8 @@ type Session = {
   isRevoked: boolean;
   isRefreshUsed: boolean;
 };
+
+const LATEST_BUILD_VERSION = revisionOf(LATEST_API_VERSION)?.firstBuild ?? '';
 
 const REFRESH_LIFETIME_MS = 14 * 24 * 3600 * 1000;
 
@@ -74,10 +93,16 @@ export class VbrModel {
   readonly accounts: readonly Account[];
   readonly revisions: readonly string[];
   readonly scenario: ScenarioName;
+  readonly buildVersion: string;
   readonly log: LogEntry[] = [];
+  /** Every token request received, so tests can count password attempts. */
+  readonly tokenRequests: TokenRequest[] = [];
+  readonly isMfaEnabled: boolean;
 
   private readonly expiresIn: number;
   private readonly now: () => number;
+  private readonly onLog: ((entry: LogEntry) => void) | undefined;
+  private thread = 0;
   private readonly byAccess = new Map<string, Session>();
   private readonly byRefresh = new Map<string, Session>();
 
@@ -85,14 +110,28 @@ export class VbrModel {
     this.accounts = options.accounts;
     this.revisions = options.revisions ?? revisionsServedBy(LATEST_API_VERSION);
     this.scenario = options.scenario ?? 'healthy';
+    this.buildVersion = options.buildVersion ?? LATEST_BUILD_VERSION;
     this.expiresIn = options.expiresIn ?? 900;
     this.now = options.now ?? Date.now;
+    this.isMfaEnabled = options.isMfaEnabled ?? true;
+    this.onLog = options.onLog;
   }
 
   /** Answers one request the way a VBR server would. */
   handle(request: SimRequest): SimResponse {
     const url = new URL(request.path, 'https://vbr.invalid');
     const method = request.method.toUpperCase();
+    this.thread = (this.thread % 90) + 10;
+    if (method === 'POST' && url.pathname === '/api/oauth2/token') {
+      const form = new URLSearchParams(request.body);
+      const username = form.get('username');
+      const account = username === null ? undefined : this.findAccount(username);
+      this.tokenRequests.push({
+        grant: form.get('grant_type') ?? '',
+        username,
+        isPasswordRight: account !== undefined && account.password === form.get('password'),
+      });
+    }
 
     const swagger = /^\/swagger\/v([^/]+)\/swagger\.json$/.exec(url.pathname);
     if (swagger && method === 'GET') {
@@ -128,14 +167,33 @@ export class VbrModel {
             ? json(200, {
                 vbrId: '6745a759-2205-4cd2-b172-8ec8f7e60ef8',
                 name: 'vbr-sim',
-                buildVersion: '13.1.0.411',
+                buildVersion: this.buildVersion,
                 patches: [],
               })
             : this.forbidden(),
         );
+      case 'GET /api/v1/security/users':
+      case 'GET /api/v1/security/settings':
+        return this.security(request, url);
       default:
         return json(404, error('NotFound', 'The requested resource was not found.'));
     }
+  }
+
+  // The users API exists from 1.3-rev1 and is open to Backup Administrator
+  // only. What an older revision answers is not documented; 404 is a guess.
+  private security(request: SimRequest, url: URL): SimResponse {
+    const apiVersion = header(request, 'x-api-version') ?? '';
+    if (!hasUsersApi(apiVersion)) {
+      return json(404, error('NotFound', 'The requested resource was not found.'));
+    }
+
+    return this.withToken(request, (account) => {
+      if (account.role !== 'Backup Administrator') return this.forbidden();
+      return url.pathname.endsWith('/users')
+        ? json(200, usersResult(this.accounts, apiVersion, url.searchParams))
+        : json(200, { mfaEnabled: this.isMfaEnabled });
+    });
   }
 
   private refuseRevision(apiVersion: string | undefined): SimResponse | null {
@@ -167,7 +225,13 @@ export class VbrModel {
     const form = new URLSearchParams(request.body);
     // From 1.3-rev1 the spec capitalises the enum; the server takes both.
     const grant = (form.get('grant_type') ?? '').toLowerCase();
-    if (grant === 'password') return this.passwordGrant(form);
+    if (grant === 'password') {
+      const response = this.passwordGrant(form);
+      // The server logs each answer; a token body is never written here.
+      const body = response.status === 200 ? '' : ` ${response.body}`;
+      this.write('Info', `[POST /api/oauth2/token]: [${response.status}]${body}`);
+      return response;
+    }
     if (grant === 'refresh_token') return this.refreshGrant(form);
     return json(400, error('UnexpectedContent', 'Unsupported grant type.'));
   }
@@ -200,12 +264,14 @@ export class VbrModel {
     // flag lets an account through.
     const isRefused =
       (account.mfaEnabled &&
+        this.isMfaEnabled &&
         !account.isServiceAccount &&
         this.scenario !== 'mfa-bypass') ||
       (account.isServiceAccount && this.scenario === 'service-account-refused');
     if (isRefused) {
       this.write('Error', `Login failed for user '${account.username}'.`);
       this.write('Error', 'Failed to create access token.');
+      this.write('Error', 'Authentication failed (System.Security.Authentication.AuthenticationException)');
       return this.accessDenied('Authentication failed');
     }
 
@@ -302,7 +368,9 @@ export class VbrModel {
   }
 
   private write(level: LogEntry['level'], message: string): void {
-    this.log.push({ time: new Date(this.now()), level, message });
+    const entry: LogEntry = { time: new Date(this.now()), level, message, thread: this.thread };
+    this.log.push(entry);
+    this.onLog?.(entry);
   }
 }
 
