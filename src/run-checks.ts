@@ -78,9 +78,7 @@ async function run(options: RunChecksOptions, redactor: Redactor): Promise<Verdi
 
 async function execute(options: RunChecksOptions, redactor: Redactor): Promise<Execution[]> {
   const { credentials } = options;
-  redactor.add(credentials.serviceAccountUsername);
   redactor.addCredentials(credentials.serviceAccountUsername, credentials.serviceAccountPassword);
-  redactor.add(credentials.mfaUsername);
   redactor.addCredentials(credentials.mfaUsername, credentials.mfaPassword);
 
   const timeoutRunMs = options.timeoutRunMs ?? DEFAULT_TIMEOUT_RUN_MS;

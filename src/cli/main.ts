@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { Command, CommanderError, Option } from 'commander';
 
+import { caCertPath } from '../config/ca-cert';
 import { loadCollection } from '../config/collection';
 import { loadCredentials } from '../config/credentials';
 import { loadEnvironment } from '../config/environment';
@@ -16,6 +17,7 @@ import { FAULTS, type FaultName } from '../simulator/faults';
 import { isScenarioName, SCENARIOS, type ScenarioName } from '../simulator/scenarios';
 import { appendLogTo } from '../simulator/log-format';
 import { startSimulator, type RunningSimulator } from '../simulator/start';
+import { checkFleet } from './fleet-command';
 import { formatVerdict } from './format';
 import { formatAttribution, registerOperatorCommands } from './operator-commands';
 import { assertRegressionFlags, isRegressionRun, prepareRegression, runRegression, toReleaseRevision } from './regression';
@@ -52,6 +54,7 @@ type CheckFlags = {
   compare?: string;
   junit?: string;
   html?: string;
+  targets?: string;
 };
 
 type SimFlags = { port: number; scenario?: string; fault?: string; serverRelease?: string; log?: string; verbose?: boolean };
@@ -104,6 +107,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--compare <file>', 'run again and report what changed since the baseline; exit 1 on a security regression')
     .option('--junit <file>', 'write JUnit XML: one testcase per check per revision')
     .option('--html <file>', 'write a self-contained HTML report')
+    .option('--targets <file>', 'run many servers, each with its environment and credential variable names')
     .option('--verbose', 'print stack traces of errors')
     .action(async (flags: CheckFlags) => {
       isVerbose = Boolean(flags.verbose);
@@ -162,6 +166,24 @@ async function check(
 
   const collection = loadCollection(path.resolve(io.cwd, flags.collection));
   const jsonFile = flags.json ? reportPath(io.cwd, flags.json) : undefined;
+  if (flags.targets) {
+    const clash = (['env', 'scenario', 'fault', 'revisions', 'discover', 'serverRelease', 'saveBaseline', 'compare', 'junit', 'html'] as const)
+      .find((key) => flags[key] !== undefined);
+    if (clash) {
+      const flag = `--${clash.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new HarnessError('ERR_USAGE', `--targets cannot be combined with ${flag}`, 'each target names its own environment; run a matrix or a baseline per server');
+    }
+    const fleet = await checkFleet(
+      { targets: flags.targets, caCert: flags.caCert, insecure: flags.insecure, timeoutRequest: flags.timeoutRequest, timeout: flags.timeout },
+      { cwd: io.cwd, collection, redactor, out, err },
+    );
+    if (jsonFile) {
+      const servers = fleet.members.map((m) => ({ name: m.name, ...(m.verdict ? publicVerdict(m.verdict) : { passed: false, error: m.error }) }));
+      const report = { passed: fleet.exitCode === EXIT.ok, servers };
+      writeAtomically(jsonFile, `${JSON.stringify(report, null, 2)}\n`, redactor);
+    }
+    return fleet.exitCode;
+  }
   assertRegressionFlags(flags);
   const regression = isRegressionRun(flags)
     ? prepareRegression(flags, io.cwd, [
@@ -327,20 +349,6 @@ function reportPath(cwd: string, file: string): string {
   }
   if (!statSync(dir).isDirectory()) {
     throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: ${dir} is a file, not a folder`, 'choose a path inside a folder');
-  }
-  return target;
-}
-
-function caCertPath(cwd: string, file: string): string {
-  const target = path.resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(target, 'utf8');
-  } catch {
-    throw new HarnessError('ERR_CA_CERT', `--ca-cert ${file}: no such readable file`, 'export the VBR certificate as PEM (Base-64 encoded X.509) and give its path');
-  }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new HarnessError('ERR_CA_CERT', `--ca-cert ${file} holds no PEM certificate`, 'export the certificate as Base-64 encoded X.509 (.pem/.cer), not DER');
   }
   return target;
 }

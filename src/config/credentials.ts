@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import dotenv from 'dotenv';
@@ -41,9 +42,16 @@ type Resolved = {
  * lists. Each name may instead be given as `<NAME>_FILE`, the path of a file
  * holding the value (its one trailing newline dropped). For each credential
  * the environment wins over `.env`. `process.env` is left as it was.
+ *
+ * `variables` names other variables than the VBR_* ones (a fleet's servers
+ * each have their own); dotenv-safe then checks exactly those names.
  */
-export function loadCredentials(cwd: string = process.cwd()): Credentials {
-  const example = path.join(cwd, '.env.example');
+export function loadCredentials(
+  cwd: string = process.cwd(),
+  variables: Record<keyof Credentials, string> = CREDENTIAL_VARIABLES,
+): Credentials {
+  const isDefault = variables === CREDENTIAL_VARIABLES;
+  const example = isDefault ? path.join(cwd, '.env.example') : exampleListing(variables);
   if (!existsSync(example)) {
     throw new HarnessError(
       'ERR_ENV_FILE',
@@ -52,22 +60,34 @@ export function loadCredentials(cwd: string = process.cwd()): Credentials {
     );
   }
 
-  const envFile = path.join(cwd, '.env');
-  const fromFile = readDotenv(envFile);
-  const resolved = new Map<string, Resolved>();
-  for (const name of Object.values(CREDENTIAL_VARIABLES)) {
-    resolved.set(name, resolve(name, fromFile, cwd));
+  try {
+    const envFile = path.join(cwd, '.env');
+    const fromFile = readDotenv(envFile);
+    const resolved = new Map<string, Resolved>();
+    for (const name of Object.values(variables)) {
+      resolved.set(name, resolve(name, fromFile, cwd));
+    }
+
+    requireNames(example, envFile, fromFile, resolved);
+
+    const read = (key: keyof Credentials) => resolved.get(variables[key])?.value ?? '';
+    return {
+      serviceAccountUsername: read('serviceAccountUsername'),
+      serviceAccountPassword: read('serviceAccountPassword'),
+      mfaUsername: read('mfaUsername'),
+      mfaPassword: read('mfaPassword'),
+    };
+  } finally {
+    if (!isDefault) rmSync(path.dirname(example), { recursive: true, force: true });
   }
+}
 
-  requireNames(example, envFile, fromFile, resolved);
-
-  const read = (key: keyof Credentials) => resolved.get(CREDENTIAL_VARIABLES[key])?.value ?? '';
-  return {
-    serviceAccountUsername: read('serviceAccountUsername'),
-    serviceAccountPassword: read('serviceAccountPassword'),
-    mfaUsername: read('mfaUsername'),
-    mfaPassword: read('mfaPassword'),
-  };
+/** An example file listing `variables`' names (no values), for dotenv-safe. */
+function exampleListing(variables: Record<keyof Credentials, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'veeam-auth-names-'));
+  const file = path.join(dir, '.env.example');
+  writeFileSync(file, Object.values(variables).map((name) => `${name}=\n`).join(''));
+  return file;
 }
 
 function readDotenv(file: string): Record<string, string> {
