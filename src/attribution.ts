@@ -60,7 +60,7 @@ export function attributeMfaRefusal(input: AttributionInput): MfaAttribution {
 
   const users = lastGet(input.executions, USERS_PATH);
   if (!users) {
-    return unknown(`the collection does not read GET ${USERS_PATH} with the service account's token`);
+    return unknown(`GET ${USERS_PATH} was not sent: the service account got no token, or the collection lacks that request`);
   }
   const problem = statusProblem(users, 'users list');
   if (problem) return unknown(problem);

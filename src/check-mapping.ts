@@ -66,3 +66,24 @@ export function missingChecksMessage(
   }
   return lines.join('\n');
 }
+
+type CollectionNode = { name?: unknown; item?: unknown; request?: unknown };
+
+/** The checks a collection holds requests for, by the same mapping as the runner's. */
+export function checksInCollection(json: { item?: unknown }): Set<CheckId> {
+  const found = new Set<CheckId>();
+  const walk = (nodes: unknown, folder: string | null) => {
+    if (!Array.isArray(nodes)) return;
+    for (const node of nodes as CollectionNode[]) {
+      const name = typeof node?.name === 'string' ? node.name : '';
+      if (Array.isArray(node?.item)) {
+        walk(node.item, folder ?? name);
+        continue;
+      }
+      const id = checkIdOf({ folder: folder ?? name, itemName: name });
+      if (id) found.add(id);
+    }
+  };
+  walk(json.item, null);
+  return found;
+}

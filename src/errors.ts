@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'ERR_SERVER_UNREACHABLE'
   | 'ERR_TLS_UNTRUSTED'
   | 'ERR_RUN_TIMEOUT'
-  | 'ERR_SIMULATOR';
+  | 'ERR_SIMULATOR'
+  | 'ERR_PORT_IN_USE';
 
 const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   ERR_USAGE: EXIT.usage,
@@ -43,6 +44,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   ERR_RUN_TIMEOUT: EXIT.unreachable,
   ERR_TLS_UNTRUSTED: EXIT.tlsUntrusted,
   ERR_SIMULATOR: EXIT.internal,
+  ERR_PORT_IN_USE: EXIT.config,
 };
 
 /**

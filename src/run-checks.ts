@@ -1,3 +1,4 @@
+import { checksInCollection } from './check-mapping';
 import { explainMfaRefusal } from './attribution';
 import type { CollectionFile } from './config/collection';
 import type { Credentials } from './config/credentials';
@@ -119,7 +120,7 @@ async function execute(options: RunChecksOptions, redactor: Redactor): Promise<E
 
 function verdictOf(executions: Execution[], options: RunChecksOptions, redactor: Redactor): Verdict {
   const { credentials } = options;
-  const judgement = judge(executions);
+  const judgement = judge(executions, checksInCollection(options.collection.json));
   // Post-run: the users list the collection read explains the MFA user's 401.
   const checks = explainMfaRefusal(judgement.checks, {
     executions,

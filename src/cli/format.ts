@@ -32,10 +32,11 @@ export function formatVerdict(verdict: Verdict): string {
   for (const error of verdict.errors.filter((e) => e.code !== 'ERR_TRANSPORT')) {
     lines.push(`error: ${error.message}`);
   }
+  const voided = verdict.checks.filter((c) => c.outcome === 'not-counted').length;
   lines.push(
     failed.length === 0
       ? `${passed} passed, 0 failed`
-      : `${passed} passed, ${failed.length} failed: ${failed.join(', ')}`,
+      : `${passed} passed, ${failed.length - voided} failed${voided ? `, ${voided} not counted` : ''}: ${failed.join(', ')}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { Command, CommanderError, Option } from 'commander';
@@ -84,6 +84,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
   const program = new Command('veeam-auth')
     .description('Proves that a VBR REST API refuses tokens to MFA users and grants them to service accounts.')
+    .version(packageVersion(), '-V, --version', 'print the harness version')
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err, outputError: () => undefined })
     .showHelpAfterError(false);
@@ -244,6 +245,10 @@ async function check(
 
     out(formatVerdict(verdict));
     out(formatAttribution(verdict));
+    const service = verdict.checks.find((c) => c.id === 'service-account-token');
+    if (flags.env && service?.status === 401) {
+      err('hint: the service account was refused: check VBR_SERVICE_ACCOUNT_USERNAME and _PASSWORD, that the account is flagged "This is a service account", and, in .env, quote a password that holds # or spaces\n');
+    }
     if (jsonFile) writeAtomically(jsonFile, `${JSON.stringify(publicVerdict(verdict), null, 2)}\n`, redactor);
     return exitCodeOf(verdict, err);
   } finally {
@@ -380,4 +385,9 @@ function toPort(value: string): number {
     throw new HarnessError('ERR_USAGE', `--port takes a port number from 0 to 65535, got ${JSON.stringify(value)}`, 'for example --port 9419');
   }
   return port;
+}
+
+function packageVersion(): string {
+  const file = path.join(PACKAGE_ROOT, 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -61,7 +61,7 @@ export function readJson(
   } catch (cause) {
     throw new HarnessError(
       code,
-      `${what} file ${file} is not valid JSON: ${(cause as Error).message}`,
+      `${what} file ${file} is not valid JSON${jsonErrorPlace(text, cause as Error)}`,
       `fix the file or export it again from Postman`,
     );
   }
@@ -69,4 +69,18 @@ export function readJson(
     throw new HarnessError(code, `${what} file ${file} does not hold a JSON object`, 'export it again from Postman');
   }
   return json as Record<string, unknown>;
+}
+
+/**
+ * Where a JSON parse failed, as line and column. V8's own message quotes the
+ * text around the error, which may be a password pasted in the wrong file,
+ * so it is never shown.
+ */
+function jsonErrorPlace(text: string, cause: Error): string {
+  const position = /position (\d+)/.exec(cause.message);
+  if (!position) return '';
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` (line ${line}, column ${column})`;
 }

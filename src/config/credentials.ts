@@ -25,6 +25,9 @@ export const CREDENTIAL_VARIABLES: Record<keyof Credentials, string> = {
   mfaPassword: 'VBR_MFA_PASSWORD',
 };
 
+/** The harness's own list of credential names, shipped beside package.json. */
+export const HARNESS_EXAMPLE = path.resolve(__dirname, '..', '..', '.env.example');
+
 /** `<NAME>_FILE` names a file that holds the value of `<NAME>`. */
 export const FILE_SUFFIX = '_FILE';
 
@@ -49,14 +52,20 @@ type Resolved = {
 export function loadCredentials(
   cwd: string = process.cwd(),
   variables: Record<keyof Credentials, string> = CREDENTIAL_VARIABLES,
+  harnessExample: string = HARNESS_EXAMPLE,
 ): Credentials {
   const isDefault = variables === CREDENTIAL_VARIABLES;
-  const example = isDefault ? path.join(cwd, '.env.example') : exampleListing(variables);
+  // A .env.example beside the user's .env wins; run from elsewhere, the
+  // harness's own names the variables.
+  const local = path.join(cwd, '.env.example');
+  const example = !isDefault
+    ? exampleListing(variables)
+    : existsSync(local) ? local : harnessExample;
   if (!existsSync(example)) {
     throw new HarnessError(
       'ERR_ENV_FILE',
-      `no .env.example in ${cwd}: it names the credential variables to read`,
-      'run veeam-auth from the harness folder, or copy its .env.example here',
+      `no .env.example in ${cwd} nor in the harness folder: it names the credential variables to read`,
+      'restore .env.example from the repository (git checkout .env.example)',
     );
   }
 

@@ -56,6 +56,13 @@ export function loadEnvironment(file: string): EnvironmentFile {
       'give scheme, host and port only, for example https://vbr.example.com:9419 (no /api)',
     );
   }
+  if (/^http:/i.test(baseUrl)) {
+    throw new HarnessError(
+      'ERR_ENV_FILE',
+      `environment ${file}: baseUrl uses http://, which would send the passwords unencrypted`,
+      'VBR serves its REST API over HTTPS only: use https://<host>:9419',
+    );
+  }
   if (!apiVersion) {
     throw new HarnessError(
       'ERR_ENV_FILE',

@@ -91,14 +91,25 @@ type LiveSummary = { globals: { set(key: string, value: string): void } };
  */
 const RETRY_VARIABLE = 'veeamAuthRetry';
 
-const RETRY_SCRIPT = [
+/**
+ * The global through which the runner stops the run after a request got no
+ * answer that will not be retried: the server is down, unknown or untrusted,
+ * and every further request would only wait out its own timeout.
+ */
+const HALT_VARIABLE = 'veeamAuthHalt';
+
+const RUN_SCRIPT = [
   '// Added by veeam-auth at run time: sends a request once more after a',
-  '// connection reset, when the runner asks for it.',
+  '// connection reset, and stops the run once the server gave no answer.',
   `if (pm.globals.get('${RETRY_VARIABLE}') === pm.info.requestId) {`,
   `    pm.globals.unset('${RETRY_VARIABLE}');`,
   '    pm.execution.setNextRequest(pm.info.requestId);',
+  `} else if (pm.globals.get('${HALT_VARIABLE}')) {`,
+  '    pm.execution.setNextRequest(null);',
   '}',
 ];
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', RESPONSE_TIMEOUT_CODE]);
 
@@ -106,7 +117,7 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', RESPONSE_TIMEOUT_
 export function runNewman(options: NewmanOptions): Promise<Execution[]> {
   return new Promise((resolve, reject) => {
     const { serviceAccount } = options;
-    const collection = serviceAccount ? withRetryScript(options.collection) : options.collection;
+    const collection = withRunScript(options.collection);
     const run: newman.NewmanRunOptions = {
       collection: collection as newman.NewmanRunOptions['collection'],
       environment: options.environment as unknown as newman.NewmanRunOptions['environment'],
@@ -137,17 +148,25 @@ export function runNewman(options: NewmanOptions): Promise<Execution[]> {
       resolve(withoutRetriedAttempts(executions, retried).map((e) => toExecution(e, options.timeoutRequestMs)));
     });
 
-    if (serviceAccount) {
-      emitter.on('request', (err: { code?: string } | null, args: RequestEvent) => {
-        const itemId = args.item.id;
-        if (err?.code !== 'ECONNRESET' || [...retried.values()].includes(itemId)) return;
-        if (!isSafeToRetry(candidateOf(args.request), serviceAccount)) return;
+    emitter.on('request', (err: { code?: string } | null, args: RequestEvent) => {
+      if (!err) return;
+      const { summary } = emitter as unknown as { summary: LiveSummary };
+      const itemId = args.item.id;
+      const isRetried =
+        serviceAccount !== undefined &&
+        err.code === 'ECONNRESET' &&
+        ![...retried.values()].includes(itemId) &&
+        isSafeToRetry(candidateOf(args.request), serviceAccount);
 
+      if (isRetried) {
         retried.set(args.cursor.ref, itemId);
-        const { summary } = emitter as unknown as { summary: LiveSummary };
         summary.globals.set(RETRY_VARIABLE, itemId);
-      });
-    }
+      } else if (!RESET_CODES.has(err.code ?? '')) {
+        // A reset comes from a server that is there; anything else (DNS,
+        // refused, TLS, timeout) would only repeat on every request.
+        summary.globals.set(HALT_VARIABLE, 'true');
+      }
+    });
   });
 }
 
@@ -188,9 +207,9 @@ function candidateOf(request: RawRequest | undefined): RetryCandidate {
   return { method: request?.method ?? 'GET', form };
 }
 
-function withRetryScript(collection: object): object {
+function withRunScript(collection: object): object {
   const json = collection as { event?: unknown[] };
-  const event = { listen: 'test', script: { type: 'text/javascript', exec: RETRY_SCRIPT } };
+  const event = { listen: 'test', script: { type: 'text/javascript', exec: RUN_SCRIPT } };
   return { ...json, event: [event, ...(Array.isArray(json.event) ? json.event : [])] };
 }
 

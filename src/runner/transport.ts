@@ -80,7 +80,10 @@ export function classifyTransport(
   }
   if (TLS_UNTRUSTED.has(c)) {
     const why = SELF_SIGNED.has(c) ? 'self-signed' : 'unknown issuer';
-    return fault('tls-untrusted', c, `the certificate of ${host} is not trusted (${why})`, TLS_HINT);
+    const hint = SELF_SIGNED.has(c)
+      ? TLS_HINT
+      : 'the certificate was issued by a CA this machine does not trust: pass that CA\'s certificate (or the whole chain, as openssl s_client -showcerts prints it) with --ca-cert <file>';
+    return fault('tls-untrusted', c, `the certificate of ${host} is not trusted (${why})`, hint);
   }
   if (c === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return fault('tls-hostname', c, `the certificate of ${host} is for another host name`, 'use in baseUrl a host name the certificate names, or reissue the certificate for this one');

@@ -49,7 +49,10 @@ const UNRESOLVED = /\{\{\s*([^{}]+?)\s*\}\}/g;
  * Turns newman's executions into one verdict per check, with the guards that
  * keep a check from passing for the wrong reason.
  */
-export function judge(executions: readonly Execution[]): Judgement {
+export function judge(
+  executions: readonly Execution[],
+  inCollection: ReadonlySet<CheckId> = new Set(CHECK_IDS),
+): Judgement {
   const errors: RunError[] = [];
   const serverFaults: ServerFault[] = [];
   let transport: TransportFault | null = null;
@@ -65,6 +68,16 @@ export function judge(executions: readonly Execution[]): Judgement {
       transport ??= fault;
     }
     own.set(id, verdict);
+  }
+
+  // After a request got no answer the run stops (runNewman): the checks it
+  // never reached are unreachable too, not missing from the collection.
+  if (transport) {
+    for (const [id, verdict] of own) {
+      if (verdict.outcome === 'not-run' && inCollection.has(id)) {
+        own.set(id, { ...verdict, outcome: 'transport-error', reason: `not sent: the run stopped after ${transport.summary}` });
+      }
+    }
   }
 
   const missing = CHECK_IDS.filter((id) => own.get(id)?.outcome === 'not-run');

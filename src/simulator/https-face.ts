@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { HarnessError } from '../errors';
 import { makeCertificates } from './certificates';
 import { certificateFor, FaultPlan, type Delivery, type FaultName } from './faults';
 import type { SimResponse, VbrModel } from './model';
@@ -69,7 +70,18 @@ export async function serveSimulator(
   );
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (cause: NodeJS.ErrnoException) => {
+      rmSync(dir, { recursive: true, force: true });
+      reject(
+        cause.code === 'EADDRINUSE' || cause.code === 'EACCES'
+          ? new HarnessError(
+              'ERR_PORT_IN_USE',
+              `cannot serve the simulator on ${host}:${options.port}: ${cause.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}`,
+              'choose another port with --port <n>, or --port 0 for a free one',
+            )
+          : cause,
+      );
+    });
     server.listen(options.port ?? 0, host, () => resolve());
   });
 

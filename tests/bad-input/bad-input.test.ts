@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { CREDENTIAL_VARIABLES, loadCredentials } from '../../src/config/credentials';
 import { cli, cliProcess, cleanEnv, COLLECTION_FILE, ROOT } from '../support/harness';
 
 function scratch(): string {
@@ -68,12 +69,13 @@ describe('veeam-auth check with a bad collection', () => {
 
 describe('veeam-auth check with a bad environment', () => {
   it.each([
-    ['is not JSON', null, /is not valid JSON/],
+    ['is not JSON', null, /is not valid JSON$/m],
     ['lacks baseUrl', { apiVersion: '1.3-rev2' }, /does not set baseUrl/],
     ['lacks apiVersion', { baseUrl: 'https://127.0.0.1:9' }, /does not set apiVersion/],
     ['has a v-prefixed apiVersion', { baseUrl: 'https://127.0.0.1:9', apiVersion: 'v1.3-rev2' }, /apiVersion "v1\.3-rev2" is not of the form <major>\.<minor>-rev<N>/],
     ['has a baseUrl with a path', { baseUrl: 'https://127.0.0.1:9/api', apiVersion: '1.3-rev2' }, /baseUrl is not a URL of the form/],
     ['has credentials in baseUrl', { baseUrl: 'https://u:p@127.0.0.1:9', apiVersion: '1.3-rev2' }, /baseUrl is not a URL of the form/],
+    ['uses http://', { baseUrl: 'http://127.0.0.1:9', apiVersion: '1.3-rev2' }, /baseUrl uses http:\/\/, which would send the passwords unencrypted/],
   ])('names an environment that %s and exits 3', async (_what, values, message) => {
     const dir = scratch();
     const file = values === null ? path.join(dir, 'env.json') : environmentFile(dir, values);
@@ -83,6 +85,18 @@ describe('veeam-auth check with a bad environment', () => {
 
     expect(result.code).toBe(3);
     expectCleanError(result, message);
+  });
+
+  it('does not quote the file when it is not JSON: it may be a password file given by mistake', async () => {
+    const dir = scratch();
+    const file = path.join(dir, 'password.txt');
+    writeFileSync(file, 'hunter2-Secret-Value\n');
+
+    const result = await cli(['check', '--env', file]);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).not.toContain('hunter2');
+    expect(result.stderr).toMatch(/is not valid JSON\n/);
   });
 
   it('does not echo a baseUrl that holds credentials', async () => {
@@ -125,17 +139,26 @@ describe('veeam-auth check with missing credentials', () => {
     );
   });
 
-  it('names a missing .env.example and exits 3', async () => {
+  it('falls back to the harness .env.example when run from another folder', async () => {
     const dir = scratch();
     environmentFile(dir, { baseUrl: 'https://127.0.0.1:9', apiVersion: '1.3-rev2' });
 
-    const result = await cliProcess(['check', '--env', 'env.json'], {
+    const result = await cliProcess(['check', '--env', 'env.json', '--timeout-request', '500'], {
       cwd: dir,
-      env: cleanEnv({ VBR_SERVICE_ACCOUNT_USERNAME: 'a', VBR_SERVICE_ACCOUNT_PASSWORD: 'b', VBR_MFA_USERNAME: 'c', VBR_MFA_PASSWORD: 'd' }),
+      env: cleanEnv({ VBR_SERVICE_ACCOUNT_USERNAME: 'a', VBR_SERVICE_ACCOUNT_PASSWORD: 'bbbb', VBR_MFA_USERNAME: 'c', VBR_MFA_PASSWORD: 'dddd' }),
     });
 
-    expect(result.code).toBe(3);
-    expectCleanError(result, /no \.env\.example in /);
+    // Past the credentials: the closed port 9 is what stops it.
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/^error: 127\.0\.0\.1:9 refused the connection/m);
+  });
+
+  it('names a missing .env.example when neither folder has one', () => {
+    const dir = scratch();
+
+    expect(() => loadCredentials(dir, CREDENTIAL_VARIABLES, path.join(dir, 'none', '.env.example'))).toThrow(
+      /^no \.env\.example in .* nor in the harness folder/,
+    );
   });
 });
 

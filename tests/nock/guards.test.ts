@@ -136,9 +136,11 @@ describe('a run that gets no response', () => {
       outcome: 'transport-error',
       status: null,
     });
-    expect(verdict.checks.find((c) => c.id === 'mfa-user-refused')?.outcome).toBe(
-      'not-counted',
-    );
+    // The run stops there: later checks are unreachable, not failed.
+    expect(verdict.checks.find((c) => c.id === 'mfa-user-refused')).toMatchObject({
+      outcome: 'transport-error',
+      reason: expect.stringMatching(/^not sent: the run stopped after /),
+    });
   });
 
   it('ends a run longer than timeoutRunMs with ERR_RUN_TIMEOUT', async () => {

@@ -143,7 +143,7 @@ describe('veeam-auth check --collection with an archived version', () => {
     expect(result.stdout).toMatch(/^VBR REST auth: MFA users refused, service accounts served v1\.0\.0\n/);
     expect(result.stdout).toContain('6 passed, 0 failed');
     expect(result.stdout).toContain(
-      "why mfa-user-refused got 401: could not tell why: the collection does not read GET /api/v1/security/users with the service account's token\n",
+      "why mfa-user-refused got 401: could not tell why: GET /api/v1/security/users was not sent: the service account got no token, or the collection lacks that request\n",
     );
   });
 });
