@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'ERR_TLS_UNTRUSTED'
   | 'ERR_RUN_TIMEOUT'
   | 'ERR_SIMULATOR'
-  | 'ERR_PORT_IN_USE';
+  | 'ERR_PORT_IN_USE'
+  | 'ERR_ENV_VAR_UNSENDABLE';
 
 const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   ERR_USAGE: EXIT.usage,
@@ -45,6 +46,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   ERR_TLS_UNTRUSTED: EXIT.tlsUntrusted,
   ERR_SIMULATOR: EXIT.internal,
   ERR_PORT_IN_USE: EXIT.config,
+  ERR_ENV_VAR_UNSENDABLE: EXIT.config,
 };
 
 /**

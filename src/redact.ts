@@ -120,7 +120,9 @@ export class Redactor {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(record)) {
       const isSecret = isSecretKey(key) || (isSecretPair && key === 'value');
-      out[this.redact(key)] = isSecret && isMaskable(child) ? MASK : this.walk(child);
+      // Keys are the harness's own field names: masking one would change
+      // the shape of a report, never hide a secret.
+      out[key] = isSecret && isMaskable(child) ? MASK : this.walk(child);
     }
     return out;
   }

@@ -139,13 +139,17 @@ function verdictOf(executions: Execution[], options: RunChecksOptions, redactor:
   return redactor.redactValue(verdict);
 }
 
+// A server chooses its tokens; one as short as a word ("checks") would
+// shred the report if masked. Real tokens are JWTs, hundreds of characters.
+const MIN_TOKEN_LENGTH = 12;
+
 /** Tokens the run saw, in bodies and headers, become secrets to mask. */
 function learnTokens(execution: Execution, redactor: Redactor): void {
   for (const header of execution.headers) {
     const value = header.value.replace(/^\S+\s+/, '');
     // An unresolved `{{accessToken}}` is no secret, and masking it would
     // hide the variable's name from the error that reports it.
-    if (header.key.toLowerCase() === 'authorization' && !value.includes('{{')) {
+    if (header.key.toLowerCase() === 'authorization' && !value.includes('{{') && value.length >= MIN_TOKEN_LENGTH) {
       redactor.add(value);
     }
   }
@@ -153,7 +157,8 @@ function learnTokens(execution: Execution, redactor: Redactor): void {
   try {
     const body = JSON.parse(execution.responseBody) as Record<string, unknown>;
     for (const key of ['access_token', 'refresh_token']) {
-      if (typeof body?.[key] === 'string') redactor.add(body[key] as string);
+      const token = body?.[key];
+      if (typeof token === 'string' && token.length >= MIN_TOKEN_LENGTH) redactor.add(token);
     }
   } catch {
     // Not JSON: nothing to learn.

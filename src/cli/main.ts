@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { Command, CommanderError, Option } from 'commander';
@@ -19,6 +19,7 @@ import { appendLogTo } from '../simulator/log-format';
 import { startSimulator, type RunningSimulator } from '../simulator/start';
 import { checkFleet } from './fleet-command';
 import { formatVerdict } from './format';
+import { assertDistinct, resolveReportPath, writeReport } from '../reports/write-report';
 import { formatAttribution, registerOperatorCommands } from './operator-commands';
 import { assertRegressionFlags, isRegressionRun, prepareRegression, runRegression, toReleaseRevision } from './regression';
 
@@ -77,8 +78,8 @@ const processIo = (): Io => ({
  */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const redactor = new Redactor();
-  const out = (text: string) => io.stdout(redactor.redact(text));
-  const err = (text: string) => io.stderr(redactor.redact(text));
+  const out = (text: string) => io.stdout(printable(redactor.redact(text)));
+  const err = (text: string) => io.stderr(printable(redactor.redact(text)));
   let isVerbose = argv.includes('--verbose');
   let exitCode: number = EXIT.ok;
 
@@ -166,7 +167,22 @@ async function check(
   }
 
   const collection = loadCollection(path.resolve(io.cwd, flags.collection));
-  const jsonFile = flags.json ? reportPath(io.cwd, flags.json) : undefined;
+  // Files the run reads, which no report may replace.
+  const inputs = [
+    { flag: '--collection', file: collection.path },
+    { flag: '--env', file: flags.env && path.resolve(io.cwd, flags.env) },
+    { flag: '--ca-cert', file: flags.caCert && path.resolve(io.cwd, flags.caCert) },
+    { flag: '--targets', file: flags.targets && path.resolve(io.cwd, flags.targets) },
+    { flag: 'the .env file', file: path.join(io.cwd, '.env') },
+    { flag: 'the .env.example file', file: path.join(io.cwd, '.env.example') },
+  ];
+  const jsonFile = flags.json ? resolveReportPath(io.cwd, { flag: '--json', file: flags.json }) : undefined;
+  if (jsonFile && flags.json) {
+    assertDistinct(
+      [{ flag: '--json', file: flags.json, resolved: jsonFile }],
+      inputs.filter((i): i is { flag: string; file: string } => Boolean(i.file)).map((i) => ({ flag: i.flag, resolved: i.file })),
+    );
+  }
   if (flags.targets) {
     const clash = (['env', 'scenario', 'fault', 'revisions', 'discover', 'serverRelease', 'saveBaseline', 'compare', 'junit', 'html'] as const)
       .find((key) => flags[key] !== undefined);
@@ -181,17 +197,13 @@ async function check(
     if (jsonFile) {
       const servers = fleet.members.map((m) => ({ name: m.name, ...(m.verdict ? publicVerdict(m.verdict) : { passed: false, error: m.error }) }));
       const report = { passed: fleet.exitCode === EXIT.ok, servers };
-      writeAtomically(jsonFile, `${JSON.stringify(report, null, 2)}\n`, redactor);
+      writeReport(jsonFile, `${JSON.stringify(report, null, 2)}\n`, redactor);
     }
     return fleet.exitCode;
   }
   assertRegressionFlags(flags);
   const regression = isRegressionRun(flags)
-    ? prepareRegression(flags, io.cwd, [
-        { flag: '--collection', file: collection.path },
-        { flag: '--env', file: flags.env && path.resolve(io.cwd, flags.env) },
-        { flag: '--ca-cert', file: flags.caCert && path.resolve(io.cwd, flags.caCert) },
-      ])
+    ? prepareRegression(flags, io.cwd, inputs)
     : undefined;
   if (flags.insecure) {
     err('warning: --insecure turns TLS verification off: anyone between here and the server can read the credentials\n');
@@ -249,7 +261,7 @@ async function check(
     if (flags.env && service?.status === 401) {
       err('hint: the service account was refused: check VBR_SERVICE_ACCOUNT_USERNAME and _PASSWORD, that the account is flagged "This is a service account", and, in .env, quote a password that holds # or spaces\n');
     }
-    if (jsonFile) writeAtomically(jsonFile, `${JSON.stringify(publicVerdict(verdict), null, 2)}\n`, redactor);
+    if (jsonFile) writeReport(jsonFile, `${JSON.stringify(publicVerdict(verdict), null, 2)}\n`, redactor);
     return exitCodeOf(verdict, err);
   } finally {
     await simulator?.close();
@@ -346,33 +358,11 @@ function report(cause: unknown, err: (text: string) => void, isVerbose: boolean)
   return EXIT.internal;
 }
 
-function reportPath(cwd: string, file: string): string {
-  const target = path.resolve(cwd, file);
-  const dir = path.dirname(target);
-  if (!existsSync(dir)) {
-    throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: folder ${dir} does not exist`, 'create the folder first, or choose another path');
-  }
-  if (!statSync(dir).isDirectory()) {
-    throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: ${dir} is a file, not a folder`, 'choose a path inside a folder');
-  }
-  return target;
-}
-
-/** Writes next to the target, then renames, so no half-written file remains. */
-function writeAtomically(file: string, text: string, redactor: Redactor): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, redactor.redact(text), { mode: 0o600 });
-    renameSync(temporary, file);
-  } catch (cause) {
-    throw new HarnessError('ERR_REPORT_PATH', `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'write failed'}`, 'check that the folder is writable');
-  }
-}
-
 function toMs(flag: string) {
   return (value: string): number => {
     const ms = Number(value);
-    if (!Number.isInteger(ms) || ms <= 0) {
+    // Node's timers hold at most 2^31-1 ms; a larger bound would fire at once.
+    if (!Number.isInteger(ms) || ms <= 0 || ms > 2_147_483_647) {
       throw new HarnessError('ERR_USAGE', `${flag} takes a whole number of milliseconds, got ${JSON.stringify(value)}`, `for example ${flag} 15000`);
     }
     return ms;
@@ -390,4 +380,13 @@ function toPort(value: string): number {
 function packageVersion(): string {
   const file = path.join(PACKAGE_ROOT, 'package.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * Replaces control characters (a carriage return, an escape sequence) with
+ * `?`: a server's errorCode or content type must not be able to redraw the
+ * verdict on a terminal.
+ */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }

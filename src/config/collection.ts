@@ -55,6 +55,9 @@ export function readJson(
     throw new HarnessError(code, `${what} file ${file}: ${reason}`, `check the path given for the ${what}`);
   }
 
+  // Windows editors save JSON with a byte-order mark, which JSON.parse refuses.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -79,6 +79,18 @@ export function loadCredentials(
 
     requireNames(example, envFile, fromFile, resolved);
 
+    // newman and Postman substitute {{name}} inside any variable's value,
+    // so such a password would go out changed (or spliced with another).
+    for (const name of Object.values(variables)) {
+      if (resolved.get(name)?.value.includes('{{')) {
+        throw new HarnessError(
+          'ERR_ENV_VAR_UNSENDABLE',
+          `${name} holds "{{", which newman and Postman replace as a variable reference, so the value would not reach the server as it is`,
+          'give this account a password without "{{"',
+        );
+      }
+    }
+
     const read = (key: keyof Credentials) => resolved.get(variables[key])?.value ?? '';
     return {
       serviceAccountUsername: read('serviceAccountUsername'),

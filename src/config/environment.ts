@@ -38,7 +38,21 @@ export function loadEnvironment(file: string): EnvironmentFile {
       enabled: true,
     }));
 
-  const get = (key: string) => values.find((v) => v.key === key)?.value.trim() ?? '';
+  // newman takes the last of two values with one key, and a check would
+  // run against another server than the verdict names: refuse both.
+  const seen = new Set<string>();
+  for (const { key } of values) {
+    if (seen.has(key)) {
+      throw new HarnessError(
+        'ERR_ENV_FILE',
+        `environment ${file} sets ${key} twice`,
+        `keep one ${key} entry (or disable the other in Postman)`,
+      );
+    }
+    seen.add(key);
+  }
+
+  const get = (key: string) => values.find((v) => v.key === key)?.value ?? '';
   const baseUrl = get('baseUrl').replace(/\/+$/, '');
   const apiVersion = get('apiVersion');
 
@@ -83,6 +97,7 @@ export function loadEnvironment(file: string): EnvironmentFile {
     name: typeof json.name === 'string' ? json.name : file,
     baseUrl,
     apiVersion,
-    values,
+    // newman sends what the values say: the checked, trailing-slash-free URL.
+    values: values.map((v) => (v.key === 'baseUrl' ? { ...v, value: baseUrl } : v)),
   };
 }

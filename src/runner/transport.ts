@@ -101,7 +101,7 @@ export function isTlsFault(kind: TransportKind): boolean {
   return kind.startsWith('tls-');
 }
 
-export type ServerFaultKind = 'server-error' | 'html' | 'not-json' | 'no-access-token';
+export type ServerFaultKind = 'redirect' | 'server-error' | 'html' | 'not-json' | 'no-access-token';
 
 /** An answer that came back but is not one the REST API gives. */
 export type ServerFault = {
@@ -170,6 +170,11 @@ export function classifyResponse(run: ResponseSeen): ServerFault | null {
     hint,
   });
 
+  // Redirects are never followed (runNewman): a redirected token request
+  // would carry the passwords to another origin.
+  if (run.status >= 300 && run.status < 400) {
+    return make('redirect', ': a redirect, which the harness does not follow', 'give baseUrl as the address the REST API answers on itself; a redirect would send the credentials elsewhere');
+  }
   if (run.status >= 500) {
     return make('server-error', ': a server error', 'the server failed, not the check: look at Svc.ResAPI.log on the VBR server and check that its Veeam services run');
   }
@@ -204,8 +209,11 @@ function hostAndPath(url: string): { host: string; path: string } {
 }
 
 function mediaType(contentType: string | null | undefined): string | null {
-  const type = contentType?.split(';')[0].trim().toLowerCase();
-  return type ? type : null;
+  const type = contentType?.split(';')[0].trim();
+  if (!type) return null;
+  // Only a well-formed media type is repeated: a server can put anything in
+  // the header, a password it was sent included.
+  return /^[A-Za-z0-9!#$&^_.+-]{1,40}\/[A-Za-z0-9!#$&^_.+-]{1,60}$/.test(type) ? type.toLowerCase() : 'an unusual content type';
 }
 
 /** The parsed body, or undefined when it is empty or not JSON. */

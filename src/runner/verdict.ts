@@ -173,15 +173,20 @@ function applyDependencies(
 }
 
 function sameServerAndRevision(a: CheckId, b: CheckId, executions: readonly Execution[]): boolean {
-  const first = (id: CheckId) => executions.find((e) => checkIdOf(e) === id);
-  const ea = first(a);
-  const eb = first(b);
-  if (!ea || !eb) return false;
-  if (originOf(ea.url) !== originOf(eb.url)) return false;
+  const of = (id: CheckId) => executions.filter((e) => checkIdOf(e) === id && !isEvidence(e));
+  const reference = of(b)[0];
+  const runs = of(a);
+  if (!reference || runs.length === 0) return false;
+
+  // Every request of the check, not only its first, must go where the
+  // dependency went: a later one could be aimed at another server.
+  const origin = originOf(reference.url);
+  if (runs.some((run) => originOf(run.url) !== origin)) return false;
 
   // The unsupported-revision check changes the revision on purpose.
   if (a === 'unsupported-revision-refused' || b === 'unsupported-revision-refused') return true;
-  return headerOf(ea, 'x-api-version') === headerOf(eb, 'x-api-version');
+  const revision = headerOf(reference, 'x-api-version');
+  return runs.every((run) => headerOf(run, 'x-api-version') === revision);
 }
 
 function decided(base: { id: CheckId; expectation: string }, run: Execution) {

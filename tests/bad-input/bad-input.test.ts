@@ -207,7 +207,7 @@ describe('veeam-auth check report paths', () => {
     const result = await cli(['check', '--json', path.join(dir, 'missing', 'out.json')]);
 
     expect(result.code).toBe(3);
-    expectCleanError(result, /cannot write .*out\.json: folder .*missing does not exist/);
+    expectCleanError(result, /--json .*out\.json: folder .*missing does not exist/);
     expect(result.stdout).toBe('');
   });
 

@@ -161,3 +161,40 @@ describe('a run that gets no response', () => {
     });
   });
 });
+
+describe('guards against collections that cannot fail', () => {
+  it('counts a request whose tests are all pm.test.skip as a request without tests', async () => {
+    const server = nockServer('mfa-bypass');
+    const collection = editedCollection((requestsOf) => {
+      const request = requestsOf('mfa-user-refused')[0] as { event: { listen: string; script: { exec: string[] } }[] };
+      request.event = request.event.map((e) =>
+        e.listen === 'test' ? { ...e, script: { ...e.script, exec: e.script.exec.map((l) => l.replace(/pm\.test\(/g, 'pm.test.skip(')) } } : e,
+      );
+    });
+
+    const verdict = await runAgainst(server, { collection });
+
+    const mfa = verdict.checks.find((c) => c.id === 'mfa-user-refused');
+    expect(mfa).toMatchObject({ passed: false, outcome: 'failed' });
+    expect(mfa?.reason).toMatch(/has no pm\.test, so it cannot fail/);
+  });
+
+  it('does not count a check whose second request goes to another server', async () => {
+    const server = nockServer('healthy');
+    // A server that refuses everyone: on its own the extra request passes.
+    nockServer('healthy', { baseUrl: 'https://other.test:9419' });
+    const collection = editedCollection((requestsOf) => {
+      const folder = requestsOf('mfa-user-refused');
+      const first = structuredClone(folder[0]) as { name: string; request: { url: { raw: string; host: string[] } } };
+      first.name = 'MFA user, asked elsewhere';
+      first.request.url = { ...first.request.url, raw: 'https://other.test:9419/api/oauth2/token', host: ['https://other.test:9419'] };
+      folder.splice(1, 0, first as never);
+    });
+
+    const verdict = await runAgainst(server, { collection });
+
+    const mfa = verdict.checks.find((c) => c.id === 'mfa-user-refused');
+    expect(mfa).toMatchObject({ passed: false, outcome: 'not-counted' });
+    expect(mfa?.reason).toMatch(/ran against another server or revision/);
+  });
+});

@@ -231,7 +231,7 @@ describe('veeam-auth usage errors', () => {
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
-      /^error: cannot write .+verdict\.json: folder .+missing does not exist\n/,
+      /^error: --json .+verdict\.json: folder .+missing does not exist\n/,
     );
   });
 });
