@@ -227,10 +227,7 @@ function cleanCollection(collection: CollectionFile): Record<string, unknown> {
     }
   });
 
-  const variables = Array.isArray(json.variable) ? (json.variable as Record<string, unknown>[]) : [];
-  for (const variable of variables) {
-    if (typeof variable.key === 'string' && SECRET_NAME.test(variable.key)) variable.value = '';
-  }
+  blankSecrets(json);
 
   const text = JSON.stringify(json);
   if (LOOKS_LIKE_JWT.test(text)) {
@@ -244,6 +241,185 @@ function cleanCollection(collection: CollectionFile): Record<string, unknown> {
 }
 
 type Item = Record<string, unknown> & { name?: unknown; item?: unknown };
+
+type Entry = Record<string, unknown> & { key?: unknown; value?: unknown; type?: unknown };
+
+/** A value that is one `{{variable}}` and nothing else: Postman fills it in. */
+const ONLY_REFERENCE = /^\{\{[^{}]+\}\}$/;
+
+/** An Authorization value whose credential is a reference: `Bearer {{accessToken}}`. */
+const SCHEME_AND_REFERENCE = /^[A-Za-z][\w-]*\s+\{\{[^{}]+\}\}$/;
+
+/** Names of fields, parameters and headers that carry a credential. */
+const SECRET_FIELD = /pass|pwd|secret|token|credential|api[-_]?key|private[-_]?key|^authorization$|^code$/i;
+
+/**
+ * Auth parameters that configure a scheme rather than hold a credential.
+ * Every other auth value is blanked unless it is a reference: an auth type
+ * this list does not know keeps its keys and loses its values.
+ */
+const AUTH_SETTINGS = new Set([
+  'in', 'key', 'addTokenTo', 'headerPrefix', 'grant_type', 'client_authentication', 'tokenType',
+  'accessTokenUrl', 'authUrl', 'redirect_uri', 'scope', 'tokenName', 'useBrowser', 'challengeAlgorithm',
+  'algorithm', 'qop', 'signatureMethod', 'version', 'addParamsToHeader', 'addEmptyParamsToSign',
+  'includeBodyHash', 'service', 'region', 'isQueryParam', 'header', 'queryParamKey', 'disableRetryRequest',
+]);
+
+function isReference(value: unknown): boolean {
+  return typeof value === 'string' && ONLY_REFERENCE.test(value);
+}
+
+/** Every string inside `value` blanked, references kept, shape unchanged. */
+function blankedDeep(value: unknown): unknown {
+  if (typeof value === 'string') return isReference(value) ? value : '';
+  if (Array.isArray(value)) return value.map(blankedDeep);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'key' || k === 'type' || k === 'disabled' ? v : blankedDeep(v)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * Blanks every credential a collection can hold, wherever Postman keeps
+ * one: auth blocks of the collection, folders and requests; variables
+ * typed `secret` or named like a secret at every level; secret fields of
+ * urlencoded, form-data, raw and GraphQL bodies; secret query parameters,
+ * path variables and headers. Keys, types and order stay, so Postman shows what to fill
+ * in; a value that is only a `{{variable}}` reference stays as it is.
+ */
+function blankSecrets(json: Record<string, unknown>): void {
+  blankVariables(json.variable);
+  blankAuth(json.auth);
+  walkItems(json.item, [], (item) => {
+    blankVariables(item.variable);
+    blankAuth(item.auth);
+    const request = item.request;
+    if (!request || typeof request !== 'object') return;
+    const r = request as Record<string, unknown>;
+    blankAuth(r.auth);
+    r.header = blankedHeaders(r.header);
+    blankBody(r.body);
+    r.url = blankedUrl(r.url);
+  });
+}
+
+function entriesOf(list: unknown): Entry[] {
+  return Array.isArray(list) ? (list as unknown[]).filter((e): e is Entry => Boolean(e) && typeof e === 'object') : [];
+}
+
+function blankVariables(list: unknown): void {
+  for (const variable of entriesOf(list)) {
+    const isSecret = variable.type === 'secret' || (typeof variable.key === 'string' && SECRET_NAME.test(variable.key));
+    if (!isSecret) continue;
+    for (const field of ['value', 'initialValue', 'currentValue']) {
+      if (field in variable && !isReference(variable[field])) variable[field] = '';
+    }
+  }
+}
+
+function blankAuth(auth: unknown): void {
+  if (!auth || typeof auth !== 'object') return;
+  for (const [scheme, params] of Object.entries(auth as Record<string, unknown>)) {
+    if (scheme === 'type') continue;
+    if (Array.isArray(params)) {
+      for (const param of entriesOf(params)) {
+        const isSetting = typeof param.key === 'string' && AUTH_SETTINGS.has(param.key) && typeof param.value !== 'object';
+        if (!isSetting) param.value = blankedDeep(param.value);
+      }
+    } else if (params && typeof params === 'object') {
+      // The v2.0 form: an object of parameters instead of a list.
+      const object = params as Record<string, unknown>;
+      for (const [key, value] of Object.entries(object)) {
+        if (!(AUTH_SETTINGS.has(key) && typeof value !== 'object')) object[key] = blankedDeep(value);
+      }
+    }
+  }
+}
+
+function isSecretField(entry: Entry): boolean {
+  return typeof entry.key === 'string' && SECRET_FIELD.test(entry.key.trim());
+}
+
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$/i;
+
+function isKeptHeaderValue(value: string): boolean {
+  return isReference(value.trim()) || SCHEME_AND_REFERENCE.test(value.trim());
+}
+
+/** Headers as a list of entries, or as the `Name: value` lines Postman also accepts. */
+function blankedHeaders(headers: unknown): unknown {
+  if (typeof headers === 'string') {
+    return headers.replace(/^([ \t]*([^:\r\n]+?)[ \t]*:)([^\r\n]*)$/gm, (all, head: string, name: string, value: string) =>
+      (SECRET_HEADER.test(name) || SECRET_FIELD.test(name)) && !isKeptHeaderValue(value) ? `${head} ` : all);
+  }
+  for (const header of entriesOf(headers)) {
+    const name = typeof header.key === 'string' ? header.key.trim() : '';
+    const isSecret = SECRET_HEADER.test(name) || isSecretField(header);
+    if (!isSecret || typeof header.value !== 'string') continue;
+    if (!isKeptHeaderValue(header.value)) header.value = '';
+  }
+  return headers;
+}
+
+function blankFields(list: unknown): void {
+  for (const entry of entriesOf(list)) {
+    if (isSecretField(entry) && typeof entry.value === 'string' && !isReference(entry.value)) entry.value = '';
+  }
+}
+
+function blankBody(body: unknown): void {
+  if (!body || typeof body !== 'object') return;
+  const b = body as Record<string, unknown>;
+  blankFields(b.urlencoded);
+  blankFields(b.formdata);
+  if (typeof b.raw === 'string') b.raw = blankedText(b.raw);
+  const graphql = b.graphql as Record<string, unknown> | undefined;
+  if (graphql && typeof graphql === 'object' && typeof graphql.variables === 'string') {
+    graphql.variables = blankedText(graphql.variables);
+  }
+}
+
+function blankedUrl(url: unknown): unknown {
+  if (typeof url === 'string') return blankedText(url);
+  if (!url || typeof url !== 'object') return url;
+  const u = url as Record<string, unknown>;
+  blankFields(u.query);
+  blankVariables(u.variable);
+  if (typeof u.raw === 'string') u.raw = blankedText(u.raw);
+  return u;
+}
+
+const KEY_NAME = String.raw`[A-Za-z0-9_.\-\[\]]*`;
+
+/**
+ * Blanks the secret fields of free text in the shapes a request body or
+ * URL takes: JSON (`"password": "..."`), form or query pairs
+ * (`password=...`) and XML elements (`<password>...</password>`).
+ */
+function blankedText(text: string): string {
+  const keep = (value: string) => isReference(value);
+  const json = new RegExp(String.raw`("(${KEY_NAME})"\s*:\s*)"((?:[^"\\]|\\.)*)"`, 'g');
+  const pairs = new RegExp(String.raw`(^|[?&\s])(${KEY_NAME})=([^&#\s"'<]*)`, 'g');
+  const xml = new RegExp(String.raw`<(${KEY_NAME})(\s[^>]*)?>([^<]*)</\1\s*>`, 'g');
+
+  return text
+    .replace(json, (all, head: string, key: string, value: string) =>
+      SECRET_FIELD.test(key) && !keep(value) ? `${head}""` : all)
+    .replace(pairs, (all, lead: string, key: string, value: string) =>
+      SECRET_FIELD.test(decodeQuietly(key)) && !keep(decodeQuietly(value)) ? `${lead}${key}=` : all)
+    .replace(xml, (all, key: string, attributes: string | undefined, value: string) =>
+      SECRET_FIELD.test(key) && !keep(value.trim()) ? `<${key}${attributes ?? ''}></${key}>` : all);
+}
+
+function decodeQuietly(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
 
 function walkItems(
   items: unknown,

@@ -1,3 +1,4 @@
+import { checkIdOf } from './check-mapping';
 import type { CheckId } from './checks';
 import type { CollectionFile } from './config/collection';
 import { HarnessError } from './errors';
@@ -27,7 +28,10 @@ export type Plan =
   | { kind: 'revisions'; apiVersions: string[] }
   | { kind: 'discover'; candidates: string[] };
 
-/** `served`: the server took the revision; `refused`: it answered 400. */
+/**
+ * `served`: the server took the revision; `refused`: it answered both token
+ * requests with the REST API's refusal of a revision (see `stateOf`).
+ */
 export type RevisionState = 'served' | 'refused' | 'no-response';
 
 /** A check's outcome in one revision's run, with two outcomes of the matrix's own. */
@@ -169,7 +173,8 @@ export async function runMatrix(options: MatrixOptions): Promise<Matrix> {
   }
 
   const anchor = anchorOf(apiVersions, options.environment.apiVersion);
-  const unserved = plan.kind === 'revisions' ? await unservedByProbe(options, apiVersions) : new Set<string>();
+  const probes = plan.kind === 'revisions' ? await probeHints(options, apiVersions) : hintsOf(discovery ?? []);
+  const unserved = new Set([...probes].filter(([, status]) => status === 404).map(([apiVersion]) => apiVersion));
   const blockOf = (apiVersion: string): Block => ({
     apiVersion,
     kind: unserved.has(apiVersion) ? 'refusal' : apiVersion === anchor ? 'full' : 'per-revision',
@@ -177,7 +182,7 @@ export async function runMatrix(options: MatrixOptions): Promise<Matrix> {
   const blocks = apiVersions.map(blockOf);
   const weight = (block: Block) => requestCount(options.collection, block.kind);
   const groups = balancedGroups(blocks, weight, options.concurrency ?? DEFAULT_MATRIX_CONCURRENCY);
-  const rows = (await Promise.all(groups.map(async (group) => report(await runGroup(options, group)))))
+  const rows = (await Promise.all(groups.map(async (group) => report(await runGroup(options, group, probes)))))
     .flat()
     .sort((a, b) => apiVersions.indexOf(a.apiVersion) - apiVersions.indexOf(b.apiVersion));
 
@@ -190,7 +195,7 @@ export async function runMatrix(options: MatrixOptions): Promise<Matrix> {
       apiVersion,
       kind: apiVersion === anchor ? 'full' : 'per-revision',
     }));
-    const again = await runGroup(options, blocks);
+    const again = await runGroup(options, blocks, probes);
     for (const row of again) rows[rows.findIndex((r) => r.apiVersion === row.apiVersion)] = row;
   }
 
@@ -202,7 +207,7 @@ export async function runMatrix(options: MatrixOptions): Promise<Matrix> {
   const newest = served[served.length - 1];
   if (anchorRow && anchorRow.state !== 'served' && newest) {
     debug('%s was %s; the full collection runs with %s', anchor, anchorRow.state, newest.apiVersion);
-    const [rerun] = await runGroup(options, [{ apiVersion: newest.apiVersion, kind: 'full' }]);
+    const [rerun] = await runGroup(options, [{ apiVersion: newest.apiVersion, kind: 'full' }], probes);
     rows[rows.indexOf(newest)] = rerun;
     fullRun = newest.apiVersion;
   }
@@ -255,7 +260,7 @@ function anchorOf(apiVersions: readonly string[], preferred: string): string | u
 async function runSingle(options: MatrixOptions, apiVersion: string): Promise<MatrixRow> {
   const started = Date.now();
   const verdict = await runChecks({ ...options, environment: environmentAt(options, apiVersion) });
-  return rowOf(apiVersion, verdict, new Date(started).toISOString(), Date.now() - started, true);
+  return rowOf(apiVersion, verdict, new Date(started).toISOString(), Date.now() - started, true, undefined);
 }
 
 /**
@@ -264,7 +269,7 @@ async function runSingle(options: MatrixOptions, apiVersion: string): Promise<Ma
  * would pay over and over: the collection is copied once per revision
  * instead, each copy switching the revision before its first request.
  */
-async function runGroup(options: MatrixOptions, blocks: readonly Block[]): Promise<MatrixRow[]> {
+async function runGroup(options: MatrixOptions, blocks: readonly Block[], probes: ProbeHints): Promise<MatrixRow[]> {
   const started = Date.now();
   const group = blocks.map((b) => b.apiVersion);
   const collection = copiesPerRevision(options.collection, blocks);
@@ -298,7 +303,7 @@ async function runGroup(options: MatrixOptions, blocks: readonly Block[]): Promi
   // newman reports no timings per request: each revision gets its share.
   const share = Math.round((Date.now() - started) / group.length);
   const startedAt = new Date(started).toISOString();
-  return verdicts.map((verdict, i) => rowOf(group[i], verdict, startedAt, share, false));
+  return verdicts.map((verdict, i) => rowOf(group[i], verdict, startedAt, share, false, probes.get(group[i])));
 }
 
 function rowOf(
@@ -307,8 +312,9 @@ function rowOf(
   startedAt: string,
   durationMs: number,
   isSingle: boolean,
+  probeStatus: number | undefined,
 ): MatrixRow {
-  const state = stateOf(verdict);
+  const state = stateOf(verdict, probeStatus);
   const cells = verdict.checks.map((check): MatrixCell => {
     const cell: MatrixCell = {
       id: check.id,
@@ -341,44 +347,75 @@ function environmentAt(options: MatrixOptions, apiVersion: string): MatrixOption
 }
 
 /**
- * The revisions the swagger probe says the server does not serve (404).
- * Only a hint: they still run, but only as far as their token requests,
- * which decide. A probe that fails, or finds nothing served (a server that
- * publishes no swagger), hints nothing.
+ * What the swagger probe said of each revision it could judge: 200
+ * (served) or 404 (not served). Any other status says nothing.
  */
-async function unservedByProbe(options: MatrixOptions, apiVersions: readonly string[]): Promise<Set<string>> {
-  let probes: ProbeResult[];
+type ProbeHints = ReadonlyMap<string, number>;
+
+function hintsOf(probes: readonly ProbeResult[]): ProbeHints {
+  // A server that publishes no swagger at all answers 404 to every probe:
+  // that says nothing about the revisions it serves.
+  if (!probes.some((p) => p.isServed)) return new Map();
+  return new Map(probes.filter((p) => p.status === 200 || p.status === 404).map((p) => [p.apiVersion, p.status]));
+}
+
+/**
+ * The swagger probe's hints for a list of revisions. Those it says the
+ * server does not serve (404) still run, but only as far as their token
+ * requests, which decide. A probe that fails, or finds nothing served,
+ * hints nothing.
+ */
+async function probeHints(options: MatrixOptions, apiVersions: readonly string[]): Promise<ProbeHints> {
   try {
-    probes = await probeRevisions({
-      baseUrl: options.environment.baseUrl,
-      apiVersions,
-      caFile: options.caFile,
-      isInsecure: options.isInsecure,
-      timeoutRequestMs: options.timeoutRequestMs,
-    });
+    return hintsOf(
+      await probeRevisions({
+        baseUrl: options.environment.baseUrl,
+        apiVersions,
+        caFile: options.caFile,
+        isInsecure: options.isInsecure,
+        timeoutRequestMs: options.timeoutRequestMs,
+      }),
+    );
   } catch (cause) {
     debug('no swagger hint: %s', (cause as Error).message);
-    return new Set();
+    return new Map();
   }
+}
 
-  if (!probes.some((p) => p.isServed)) return new Set();
-  return new Set(probes.filter((p) => p.status === 404).map((p) => p.apiVersion));
+/**
+ * The errorCodes with which the REST API refuses a revision it does not
+ * serve: `NotImplemented` ("The specified API version is not supported.")
+ * or none at all (older servers answer with a bare message). Any other
+ * errorCode, such as UnexpectedContent, is the server taking the revision
+ * and rejecting the request.
+ */
+const REVISION_REFUSAL_CODES: readonly (string | null)[] = ['NotImplemented', null];
+
+/** Whether one check's answer is the REST API's refusal of a revision. */
+export function isRevisionRefusal(answer: { status: number | null; errorCode: string | null }): boolean {
+  return answer.status === 400 && REVISION_REFUSAL_CODES.includes(answer.errorCode);
 }
 
 /**
  * A revision is refused when the server answered both password-grant
- * requests with 400, as the REST API answers: a refusal for one account
- * only is a failing check.
+ * requests with a revision refusal (400 NotImplemented, or 400 without an
+ * errorCode), and, when the swagger probe could tell, the probe agrees
+ * (404). A refusal for one account only, a 400 of another errorCode, or a
+ * 400 at a revision the probe finds served is a failing check, never a
+ * revision no longer served.
  */
-function stateOf(verdict: Verdict): RevisionState {
+function stateOf(verdict: Verdict, probeStatus: number | undefined): RevisionState {
   if (verdict.transport) return 'no-response';
   // A 400 that is no REST API answer (a proxy's page) refuses nothing.
   if (verdict.serverFault) return 'served';
 
-  const status = (id: CheckId) => verdict.checks.find((c) => c.id === id)?.status;
-  const isRefused =
-    status('service-account-token') === 400 && status('mfa-user-refused') === 400;
-  return isRefused ? 'refused' : 'served';
+  const isRefusedFor = (id: CheckId) => {
+    const check = verdict.checks.find((c) => c.id === id);
+    return check !== undefined && isRevisionRefusal(check);
+  };
+  const isRefused = isRefusedFor('service-account-token') && isRefusedFor('mfa-user-refused');
+  if (!isRefused) return 'served';
+  return probeStatus === undefined || probeStatus === 404 ? 'refused' : 'served';
 }
 
 /** A refused revision is no failure; a served one passes every check it ran. */
@@ -421,11 +458,29 @@ export type Block = { apiVersion: string; kind: 'full' | 'per-revision' | 'refus
 
 const REFUSAL_CHECKS: readonly CheckId[] = ['service-account-token', 'mfa-user-refused'];
 
-function isInBlock(kind: Block['kind'], folder: RawItem): boolean {
-  const id = folder.name as CheckId;
+function isInBlock(kind: Block['kind'], id: CheckId | null): boolean {
   if (kind === 'full') return true;
-  if (kind === 'refusal') return REFUSAL_CHECKS.includes(id);
-  return !ONCE_PER_MATRIX.includes(id);
+  if (kind === 'refusal') return id !== null && REFUSAL_CHECKS.includes(id);
+  return id === null || !ONCE_PER_MATRIX.includes(id);
+}
+
+/**
+ * A top-level entry with only the requests a block of `kind` sends, or
+ * null when none is left. Each request is mapped to its check as the
+ * runner maps it (its own `[check-id]` name first, then its top-level
+ * folder's name), so a bracketed name cannot slip a once-per-matrix
+ * request into every revision.
+ */
+function prunedForBlock(top: RawItem, kind: Block['kind']): RawItem | null {
+  const folder = String(top.name ?? '');
+  const prune = (item: RawItem): RawItem | null => {
+    if (!Array.isArray(item.item)) {
+      return isInBlock(kind, checkIdOf({ folder, itemName: String(item.name ?? '') })) ? item : null;
+    }
+    const kept = item.item.map(prune).filter((child): child is RawItem => child !== null);
+    return kept.length > 0 ? { ...item, item: kept } : null;
+  };
+  return prune(top);
 }
 
 /**
@@ -436,9 +491,10 @@ function isInBlock(kind: Block['kind'], folder: RawItem): boolean {
 export function copiesPerRevision(collection: CollectionFile, blocks: readonly Block[]): CollectionFile {
   const top = (collection.json.item ?? []) as RawItem[];
   const items = blocks.flatMap(({ apiVersion, kind }) => {
-    const folders = top
-      .filter((folder) => isInBlock(kind, folder))
-      .map((folder, i) => markCopy(structuredClone(folder), apiVersion, String(folder.id ?? folder.name ?? i)));
+    const folders = top.flatMap((entry, i) => {
+      const pruned = prunedForBlock(entry, kind);
+      return pruned ? [markCopy(structuredClone(pruned), apiVersion, String(entry.id ?? entry.name ?? i))] : [];
+    });
     const first = firstRequest(folders);
     if (first) switchRevision(first, apiVersion);
     return folders;
@@ -538,5 +594,7 @@ function balancedGroups<T>(items: readonly T[], weight: (item: T) => number, cou
 /** Requests a block of `kind` sends, counting each request of its folders once. */
 function requestCount(collection: CollectionFile, kind: Block['kind']): number {
   const count = (item: RawItem): number => (Array.isArray(item.item) ? item.item.reduce((sum, i) => sum + count(i), 0) : 1);
-  return ((collection.json.item ?? []) as RawItem[]).filter((f) => isInBlock(kind, f)).reduce((sum, f) => sum + count(f), 0);
+  return ((collection.json.item ?? []) as RawItem[])
+    .map((entry) => prunedForBlock(entry, kind))
+    .reduce((sum, entry) => sum + (entry ? count(entry) : 0), 0);
 }

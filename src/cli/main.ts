@@ -240,6 +240,7 @@ async function check(
         isTty: io.isTty === true,
         out,
         err,
+        progressWrite: (text) => io.stderr(text),
         publicVerdict,
         describeVerdict: (verdict) => `${formatVerdict(verdict)}${formatAttribution(verdict)}`,
         exitCodeOfVerdict: (verdict) => exitCodeOf(verdict, err),

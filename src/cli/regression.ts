@@ -47,6 +47,8 @@ export type RegressionContext = {
   target: string;
   isTty: boolean;
   out: (text: string) => void;
+  /** Raw stderr for the progress line, whose \r and erase sequence are its own. */
+  progressWrite?: (text: string) => void;
   err: (text: string) => void;
   /** The verdict as `--json` writes it. */
   publicVerdict: (verdict: Verdict) => unknown;
@@ -120,7 +122,7 @@ export async function runRegression(prepared: PreparedRegression, context: Regre
   const plan: Plan = prepared.plan ?? { kind: 'single' };
   const perRevision = countRequests(context.collection.json);
   const revisionCount = plan.kind === 'single' ? 1 : plan.kind === 'revisions' ? plan.apiVersions.length : plan.candidates.length;
-  const progress = new Progress({ write: context.err, isTty: context.isTty, plannedRequests: perRevision * revisionCount });
+  const progress = new Progress({ write: context.progressWrite ?? context.err, isTty: context.isTty, plannedRequests: perRevision * revisionCount });
 
   const verb = plan.kind === 'discover' ? 'probing' : 'running';
   progress.update(`veeam-auth: ${verb} ${revisionCount} revisions`);

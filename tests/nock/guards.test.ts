@@ -166,7 +166,7 @@ describe('guards against collections that cannot fail', () => {
   it('counts a request whose tests are all pm.test.skip as a request without tests', async () => {
     const server = nockServer('mfa-bypass');
     const collection = editedCollection((requestsOf) => {
-      const request = requestsOf('mfa-user-refused')[0] as { event: { listen: string; script: { exec: string[] } }[] };
+      const request = requestsOf('mfa-user-refused')[0] as unknown as { event: { listen: string; script: { exec: string[] } }[] };
       request.event = request.event.map((e) =>
         e.listen === 'test' ? { ...e, script: { ...e.script, exec: e.script.exec.map((l) => l.replace(/pm\.test\(/g, 'pm.test.skip(')) } } : e,
       );
