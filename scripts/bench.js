@@ -5,7 +5,7 @@
 // installed), and the median of the per-pair ratios, A and B run in turn so
 // that drift of the machine's speed hits both.
 //
-//   npm run build && node scripts/bench.js [--runs 7] [--fleet 50] [--only check,matrix,fleet]
+//   scripts/bench [--runs 7] [--fleet 50] [--only check,matrix,fleet]   (or npm run bench)
 //
 // It starts its own simulators on 127.0.0.1 and sends nothing anywhere else.
 
@@ -28,6 +28,7 @@ function flag(name, fallback) {
 const RUNS = Number(flag('--runs', '7'));
 const FLEET = Number(flag('--fleet', '50'));
 const ONLY = flag('--only', 'check,matrix,fleet').split(',');
+const CONCURRENCY = Number(flag('--concurrency', '8'));
 
 if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
   console.error('error: dist/ is missing\n  hint: run npm run build first');
@@ -159,7 +160,7 @@ async function main() {
         };
       });
       const targetsFile = path.join(dir, 'targets.json');
-      writeFileSync(targetsFile, JSON.stringify({ concurrency: 16, targets }, null, 2));
+      writeFileSync(targetsFile, JSON.stringify({ concurrency: CONCURRENCY, targets }, null, 2));
       try {
         await compare(`fleet of ${FLEET} simulated servers vs the newman CLI once per server`,
           { label: 'veeam-auth check --targets', commands: [[BIN, 'check', '--targets', targetsFile]] },

@@ -211,9 +211,25 @@ function candidateOf(request: RawRequest | undefined): RetryCandidate {
 }
 
 function withRunScript(collection: object): object {
-  const json = collection as { event?: unknown[] };
-  const event = { listen: 'test', script: { type: 'text/javascript', exec: RUN_SCRIPT } };
-  return { ...json, event: [event, ...(Array.isArray(json.event) ? json.event : [])] };
+  // Appended to each request's own test script rather than added at the
+  // collection level: every script is a sandbox execution of its own, and
+  // one more per request cost about a quarter of a run's CPU.
+  type Node = { item?: Node[]; request?: unknown; event?: { listen?: string; script?: { exec?: string | string[] } }[] };
+  const add = (node: Node): Node => {
+    if (Array.isArray(node.item)) return { ...node, item: node.item.map(add) };
+    if (!node.request) return node;
+
+    const events = Array.isArray(node.event) ? node.event : [];
+    const test = events.find((e) => e.listen === 'test');
+    if (!test) {
+      return { ...node, event: [...events, { listen: 'test', script: { type: 'text/javascript', exec: RUN_SCRIPT } } as never] };
+    }
+    const exec = test.script?.exec;
+    const lines = Array.isArray(exec) ? exec : typeof exec === 'string' ? exec.split('\n') : [];
+    const patched = { ...test, script: { ...test.script, exec: [...lines, ...RUN_SCRIPT] } };
+    return { ...node, event: events.map((e) => (e === test ? patched : e)) };
+  };
+  return add(structuredClone(collection) as Node);
 }
 
 /** Drops each attempt that was retried and marks the retry that replaced it. */
