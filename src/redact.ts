@@ -1,3 +1,5 @@
+import { escapeHtml } from './reports/escape-html';
+
 /** What a masked secret looks like in every output. */
 export const MASK = '[REDACTED]';
 
@@ -46,8 +48,8 @@ export function encodingsOf(value: string): string[] {
     form.replace(/\+/g, '%20'),
     json,
     JSON.stringify(json).slice(1, -1),
-    htmlEscape(value),
-    htmlEscape(json),
+    escapeHtml(value),
+    escapeHtml(json),
     Buffer.from(value, 'utf8').toString('base64'),
     Buffer.from(value, 'utf8').toString('base64url'),
   ];
@@ -455,14 +457,6 @@ function hexByte(text: string, at: number): number | null {
   return /^[0-9a-fA-F]{2}$/.test(hex) ? parseInt(hex, 16) : null;
 }
 
-function htmlEscape(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 // ---------------------------------------------------------------------------
 // Masking by key, for secrets nobody told the redactor about.

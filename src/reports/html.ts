@@ -4,6 +4,7 @@ import type { CellOutcome, Matrix, MatrixRow } from '../matrix';
 import type { Overall } from '../overall';
 import { revisionOf } from '../revisions';
 import type { ServerBuild } from '../server-probe';
+import { escapeHtml } from './escape-html';
 
 export type HtmlReportInput = {
   matrix: Matrix;
@@ -74,16 +75,16 @@ export function renderHtml(input: HtmlReportInput): string {
     '<html lang="en">',
     '<head>',
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(CSP)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${esc(title)}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     `<style>${STYLE}</style>`,
     '</head>',
     '<body>',
     `<header id="verdict" class="verdict verdict-${overall.status}" role="status">`,
-    `<p class="label">${esc(overall.label)}</p>`,
-    `<h1>${esc(overall.headline)}</h1>`,
-    ...overall.details.map((d) => `<p>${esc(d)}</p>`),
+    `<p class="label">${escapeHtml(overall.label)}</p>`,
+    `<h1>${escapeHtml(overall.headline)}</h1>`,
+    ...overall.details.map((d) => `<p>${escapeHtml(d)}</p>`),
     '</header>',
     '<main>',
     facts(input),
@@ -110,7 +111,7 @@ function facts({ matrix, server }: HtmlReportInput): string {
   return [
     '<section id="facts">',
     '<dl>',
-    ...rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`),
+    ...rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`),
     '</dl>',
     '</section>',
   ].join('\n');
@@ -122,20 +123,20 @@ function revisionTable(matrix: Matrix): string {
     '<th scope="col">x-api-version</th>',
     '<th scope="col">first VBR build</th>',
     '<th scope="col">server</th>',
-    ...ids.map((id) => `<th scope="col" title="${esc(id)}">${esc(SHORT_LABEL[id] ?? id)}</th>`),
+    ...ids.map((id) => `<th scope="col" title="${escapeHtml(id)}">${escapeHtml(SHORT_LABEL[id] ?? id)}</th>`),
   ].join('');
 
   const body = matrix.rows.map((row) => {
     const cells = row.cells.map((cell) => {
       const status = cell.outcome === 'skipped' || cell.outcome === 'refused' ? '' : ` ${cell.status ?? ''}`;
       const label = `${CELL_LABEL[cell.outcome]}${status}`.trim();
-      return `<td class="o-${cell.outcome}" title="${esc(cell.reason)}">${esc(label)}</td>`;
+      return `<td class="o-${cell.outcome}" title="${escapeHtml(cell.reason)}">${escapeHtml(label)}</td>`;
     });
     const build = revisionOf(row.apiVersion)?.firstBuild ?? 'not in the table';
     return [
-      `<tr><th scope="row">${esc(row.apiVersion)}</th>`,
-      `<td>${esc(build)}</td>`,
-      `<td class="s-${row.state}">${esc(row.state)}</td>`,
+      `<tr><th scope="row">${escapeHtml(row.apiVersion)}</th>`,
+      `<td>${escapeHtml(build)}</td>`,
+      `<td class="s-${row.state}">${escapeHtml(row.state)}</td>`,
       `${cells.join('')}</tr>`,
     ].join('');
   });
@@ -166,12 +167,12 @@ function changes(comparison: Comparison | undefined): string {
   const items = comparison.changes.map((c) => {
     const where = c.apiVersion ? `${c.apiVersion}: ` : '';
     const cls = c.severity === 'regression' ? ' class="regression"' : '';
-    return `<li${cls}>${esc(c.severity === 'regression' ? 'regression' : 'benign')} &mdash; ${esc(where + c.summary)}</li>`;
+    return `<li${cls}>${escapeHtml(c.severity === 'regression' ? 'regression' : 'benign')} &mdash; ${escapeHtml(where + c.summary)}</li>`;
   });
   return [
     '<section id="changes">',
     '<h2>Since the baseline</h2>',
-    `<p>${esc(intro)}</p>`,
+    `<p>${escapeHtml(intro)}</p>`,
     items.length === 0 ? '<p>Nothing changed.</p>' : `<ul>\n${items.join('\n')}\n</ul>`,
     '</section>',
   ].join('\n');
@@ -183,10 +184,10 @@ function failures(matrix: Matrix): string {
       .filter((c) => !c.passed && c.outcome !== 'skipped' && c.outcome !== 'refused')
       .map((c) => {
         const seen = [String(c.status ?? 'no response'), c.errorCode].filter(Boolean).join(' ');
-        return `<li><strong>${esc(row.apiVersion)} ${esc(c.id)}</strong> (${esc(seen)}): ${esc(c.reason)}</li>`;
+        return `<li><strong>${escapeHtml(row.apiVersion)} ${escapeHtml(c.id)}</strong> (${escapeHtml(seen)}): ${escapeHtml(c.reason)}</li>`;
       }),
   );
-  const problems = matrix.problems.map((p) => `<li><strong>${esc(p)}</strong></li>`);
+  const problems = matrix.problems.map((p) => `<li><strong>${escapeHtml(p)}</strong></li>`);
   if (items.length + problems.length === 0) return '';
   return [
     '<section id="failures">',
@@ -199,7 +200,7 @@ function failures(matrix: Matrix): string {
 function discovery(matrix: Matrix): string {
   if (!matrix.discovery) return '';
   const items = matrix.discovery.map(
-    (p) => `<li><code>GET /swagger/v${esc(p.apiVersion)}/swagger.json</code> &rarr; ${esc(String(p.status))}</li>`,
+    (p) => `<li><code>GET /swagger/v${escapeHtml(p.apiVersion)}/swagger.json</code> &rarr; ${escapeHtml(String(p.status))}</li>`,
   );
   return ['<section id="discovery">', '<h2>Swagger probe</h2>', `<ul>\n${items.join('\n')}\n</ul>`, '</section>'].join('\n');
 }
@@ -215,11 +216,3 @@ function planText(matrix: Matrix): string {
   }
 }
 
-function esc(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}

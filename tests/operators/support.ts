@@ -2,7 +2,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { main } from '../../src/cli/main';
+import { cli, type CliResult } from '../support/harness';
+
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const COLLECTIONS = path.join(ROOT, 'collections');
@@ -24,24 +25,12 @@ export function collectionsCopy(): Scratch {
   return { dir: path.join(copy.dir, 'collections'), remove: copy.remove };
 }
 
-export type CliResult = { code: number; stdout: string; stderr: string };
+export type { CliResult };
 
 /** Runs the CLI in this process; `untilStopped` runs while `sim` serves. */
-export async function runCli(
+export function runCli(
   argv: string[],
   options: { cwd?: string; untilStopped?: (stdout: () => string) => Promise<void> } = {},
 ): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: options.cwd ?? ROOT,
-    untilStopped: () => (options.untilStopped ? options.untilStopped(() => stdout) : Promise.resolve()),
-  });
-  return { code, stdout, stderr };
+  return cli(argv, options);
 }

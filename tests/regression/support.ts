@@ -3,28 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 
-import { main } from '../../src/cli/main';
-import { ROOT, type CliResult } from '../support/harness';
+import { cli, type CliResult } from '../support/harness';
 
 /** Runs the CLI in this process with stderr as a terminal or not. */
-export async function cliWith(
+export function cliWith(
   argv: string[],
   options: { cwd?: string; isTty?: boolean } = {},
 ): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: options.cwd ?? ROOT,
-    isTty: options.isTty ?? false,
-    untilStopped: () => Promise.resolve(),
-  });
-  return { code, stdout, stderr };
+  return cli(argv, options);
 }
 
 /** A fresh folder under the system's temporary folder. */

@@ -67,8 +67,16 @@ export function runAgainst(
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
+export type InProcessOptions = {
+  cwd?: string;
+  isTty?: boolean;
+  /** Runs while a long-running command (sim) serves; sees stdout so far. */
+  untilStopped?: (stdout: () => string) => Promise<void>;
+};
+
 /** Runs the CLI in this process, capturing what it prints. */
-export async function cli(argv: string[], cwd: string = ROOT): Promise<CliResult> {
+export async function cli(argv: string[], where: string | InProcessOptions = ROOT): Promise<CliResult> {
+  const options = typeof where === 'string' ? { cwd: where } : where;
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -78,8 +86,9 @@ export async function cli(argv: string[], cwd: string = ROOT): Promise<CliResult
     stderr: (t) => {
       stderr += t;
     },
-    cwd,
-    untilStopped: () => Promise.resolve(),
+    cwd: options.cwd ?? ROOT,
+    isTty: options.isTty ?? false,
+    untilStopped: () => (options.untilStopped ? options.untilStopped(() => stdout) : Promise.resolve()),
   });
   return { code, stdout, stderr };
 }
