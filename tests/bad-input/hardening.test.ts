@@ -19,6 +19,16 @@ function environment(dir: string, values: { key: string; value: string }[]): str
   return file;
 }
 
+/** Sets the four credential variables in this process; returns the undo. */
+function withCredentials(mfaPassword: string): () => void {
+  return setProcessEnv({
+    VBR_SERVICE_ACCOUNT_USERNAME: 'svc',
+    VBR_SERVICE_ACCOUNT_PASSWORD: 'ok-password',
+    VBR_MFA_USERNAME: 'mfa',
+    VBR_MFA_PASSWORD: mfaPassword,
+  });
+}
+
 describe('inputs a report must not replace', () => {
   it('refuses --json naming the collection it runs, and leaves the collection as it was', async () => {
     const scratch = tempDir();
@@ -87,12 +97,7 @@ describe('credentials newman would change on the way', () => {
       { key: 'baseUrl', value: 'https://127.0.0.1:1' },
       { key: 'apiVersion', value: '1.3-rev2' },
     ]);
-    const restore = setProcessEnv({
-      VBR_SERVICE_ACCOUNT_USERNAME: 'svc',
-      VBR_SERVICE_ACCOUNT_PASSWORD: 'ok-password',
-      VBR_MFA_USERNAME: 'mfa',
-      VBR_MFA_PASSWORD: 'Mfa{{apiVersion}}Pw',
-    });
+    const restore = withCredentials('Mfa{{apiVersion}}Pw');
 
     const result = await cli(['check', '--env', file], scratch.dir).finally(restore);
 
@@ -152,15 +157,9 @@ describe('what a server puts in its answers', () => {
       { key: 'apiVersion', value: '1.3-rev2' },
     ]);
     const body = JSON.stringify({ errorCode: '\r\u001b[2K  PASS  all good', message: 'x' });
-    nock('https://vbr.test:9419').persist().post('/api/oauth2/token').reply(401, body, { 'content-length': String(Buffer.byteLength(body)) });
-    nock('https://vbr.test:9419').persist().get(/.*/).reply(401, body, { 'content-length': String(Buffer.byteLength(body)) });
-    nock('https://vbr.test:9419').persist().post('/api/oauth2/logout').reply(401, body, { 'content-length': String(Buffer.byteLength(body)) });
-    const restore = setProcessEnv({
-      VBR_SERVICE_ACCOUNT_USERNAME: 'svc',
-      VBR_SERVICE_ACCOUNT_PASSWORD: 'ok-password',
-      VBR_MFA_USERNAME: 'mfa',
-      VBR_MFA_PASSWORD: 'other-password',
-    });
+    const length = { 'content-length': String(Buffer.byteLength(body)) };
+    nock('https://vbr.test:9419').persist().post(/.*/).reply(401, body, length).get(/.*/).reply(401, body, length);
+    const restore = withCredentials('other-password');
 
     const result = await cli(['check', '--env', file], scratch.dir).finally(restore);
 

@@ -1,13 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 import { compareWithBaseline, readBaseline, toBaseline, type Baseline } from '../../src/baseline';
-import { loadCollection } from '../../src/config/collection';
 import { runMatrix, type Matrix, type Plan } from '../../src/matrix';
 import { revisionsServedBy } from '../../src/revisions';
 import type { ServerBuild } from '../../src/server-probe';
 import type { ScenarioName } from '../../src/simulator/scenarios';
-import { COLLECTION_FILE, nockServer } from '../support/harness';
-import { cliWith, scratch } from './support';
+import { nockServer } from '../support/harness';
+import { cliWith, matrixOptions, scratch } from './support';
 
 const BUILD: ServerBuild = { buildVersion: '13.1.0.411', note: 'from GET /api/v1/serverInfo' };
 const PLAN: Plan = { kind: 'revisions', apiVersions: ['1.2-rev1', '1.3-rev1', '1.3-rev2'] };
@@ -19,20 +18,13 @@ let servers = 0;
 async function matrixOf(scenario: ScenarioName, revisions?: string[]): Promise<{ matrix: Matrix; secrets: string[] }> {
   servers += 1;
   const server = nockServer(scenario, { revisions, baseUrl: `https://vbr-${servers}.test:9419` });
-  const matrix = await runMatrix({
-    collection: loadCollection(COLLECTION_FILE),
-    environment: {
-      name: 'test',
-      baseUrl: server.baseUrl,
-      apiVersion: '1.3-rev2',
-      values: [{ key: 'baseUrl', value: server.baseUrl }, { key: 'apiVersion', value: '1.3-rev2' }],
-    },
-    credentials: server.credentials,
-    target: 'vbr.test',
-    plan: PLAN,
-    timeoutRequestMs: 5_000,
-    timeoutRunMs: 20_000,
-  });
+  const matrix = await runMatrix(
+    matrixOptions(server.baseUrl, {
+      credentials: server.credentials,
+      target: 'vbr.test',
+      plan: PLAN,
+    }),
+  );
   return { matrix, secrets: server.accounts.flatMap((a) => [a.username, a.password]) };
 }
 

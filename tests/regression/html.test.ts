@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { loadCollection } from '../../src/config/collection';
 import { runMatrix, type Matrix } from '../../src/matrix';
 import { overallOf } from '../../src/overall';
 import { MASK, Redactor } from '../../src/redact';
 import { renderHtml } from '../../src/reports/html';
 import { writeReport } from '../../src/reports/write-report';
-import { COLLECTION_FILE, nockServer } from '../support/harness';
-import { cliWith, decodePng, scratch } from './support';
+import { nockServer } from '../support/harness';
+import { cliWith, matrixOptions, decodePng, scratch } from './support';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -24,20 +23,13 @@ const HOSTILE = `<script>document.title='owned'</script><img src=x onerror=alert
 
 async function matrixOf(scenario: 'healthy' | 'mfa-bypass'): Promise<{ matrix: Matrix; password: string }> {
   const server = nockServer(scenario);
-  const matrix = await runMatrix({
-    collection: loadCollection(COLLECTION_FILE),
-    environment: {
-      name: 'test',
-      baseUrl: server.baseUrl,
-      apiVersion: '1.3-rev2',
-      values: [{ key: 'baseUrl', value: server.baseUrl }, { key: 'apiVersion', value: '1.3-rev2' }],
-    },
-    credentials: server.credentials,
-    target: server.baseUrl,
-    plan: { kind: 'revisions', apiVersions: ['1.0-rev1', '1.3-rev2'] },
-    timeoutRequestMs: 5_000,
-    timeoutRunMs: 20_000,
-  });
+  const matrix = await runMatrix(
+    matrixOptions(server.baseUrl, {
+      credentials: server.credentials,
+      target: server.baseUrl,
+      plan: { kind: 'revisions', apiVersions: ['1.0-rev1', '1.3-rev2'] },
+    }),
+  );
   return { matrix, password: server.credentials.mfaPassword };
 }
 

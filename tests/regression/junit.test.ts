@@ -1,33 +1,25 @@
 import { readFileSync } from 'node:fs';
 
 import { CHECK_IDS } from '../../src/checks';
-import { loadCollection } from '../../src/config/collection';
 import { runMatrix, type Matrix, type Plan } from '../../src/matrix';
 import { MASK, Redactor } from '../../src/redact';
 import { renderJunit } from '../../src/reports/junit';
 import { writeReport } from '../../src/reports/write-report';
 import { escapeXmlAttribute, escapeXmlText, renderXml } from '../../src/reports/xml';
 import { closedPort } from '../support/fixtures';
-import { COLLECTION_FILE, nockServer } from '../support/harness';
-import { cliWith, findAll, junitProblems, parseXml, scratch } from './support';
+import { nockServer } from '../support/harness';
+import { cliWith, matrixOptions, findAll, junitProblems, parseXml, scratch } from './support';
 
 const ALL: Plan = { kind: 'revisions', apiVersions: ['1.0-rev1', '1.2-rev1', '1.3-rev2'] };
 
 function matrixAt(baseUrl: string, credentials: ReturnType<typeof nockServer>['credentials'], plan: Plan = ALL): Promise<Matrix> {
-  return runMatrix({
-    collection: loadCollection(COLLECTION_FILE),
-    environment: {
-      name: 'test',
-      baseUrl,
-      apiVersion: '1.3-rev2',
-      values: [{ key: 'baseUrl', value: baseUrl }, { key: 'apiVersion', value: '1.3-rev2' }],
-    },
-    credentials,
-    target: baseUrl,
-    plan,
-    timeoutRequestMs: 5_000,
-    timeoutRunMs: 20_000,
-  });
+  return runMatrix(
+    matrixOptions(baseUrl, {
+      credentials,
+      target: baseUrl,
+      plan,
+    }),
+  );
 }
 
 describe('escapeXmlText and escapeXmlAttribute', () => {

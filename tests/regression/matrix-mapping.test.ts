@@ -2,6 +2,7 @@ import type { CheckId } from '../../src/checks';
 import { loadCollection, type CollectionFile } from '../../src/config/collection';
 import { ONCE_PER_MATRIX, runMatrix, type Matrix } from '../../src/matrix';
 import { COLLECTION_FILE, nockServer } from '../support/harness';
+import { matrixOptions } from './support';
 
 type RawItem = { name: string; item?: RawItem[]; [key: string]: unknown };
 
@@ -36,20 +37,14 @@ function bracketedTopLevelRequests(): CollectionFile {
 
 async function matrixWith(collection: CollectionFile, host: string) {
   const server = nockServer('healthy', { baseUrl: `https://${host}:9419` });
-  const matrix = await runMatrix({
-    collection,
-    environment: {
-      name: 'test',
-      baseUrl: server.baseUrl,
-      apiVersion: '1.3-rev2',
-      values: [{ key: 'baseUrl', value: server.baseUrl }, { key: 'apiVersion', value: '1.3-rev2' }],
-    },
-    credentials: server.credentials,
-    target: server.baseUrl,
-    plan: { kind: 'revisions', apiVersions: REVISIONS },
-    timeoutRequestMs: 5_000,
-    timeoutRunMs: 20_000,
-  });
+  const matrix = await runMatrix(
+    matrixOptions(server.baseUrl, {
+      collection,
+      credentials: server.credentials,
+      target: server.baseUrl,
+      plan: { kind: 'revisions', apiVersions: REVISIONS },
+    }),
+  );
   const wrongPasswords = server.model.tokenRequests.filter(
     (r) => r.username === server.credentials.serviceAccountUsername && !r.isPasswordRight,
   );

@@ -16,27 +16,12 @@ import { REVISIONS, revisionsServedBy } from '../../src/revisions';
 import type { ScenarioName } from '../../src/simulator/scenarios';
 import { closedPort } from '../support/fixtures';
 import { COLLECTION_FILE, nockServer, type NockServer } from '../support/harness';
+import { matrixOptions } from './support';
 
 const ALL = REVISIONS.map((r) => r.apiVersion);
 
 function options(server: { baseUrl: string; credentials: NockServer['credentials'] }, plan: Plan, apiVersion = '1.3-rev2'): MatrixOptions {
-  return {
-    collection: loadCollection(COLLECTION_FILE),
-    environment: {
-      name: 'test',
-      baseUrl: server.baseUrl,
-      apiVersion,
-      values: [
-        { key: 'baseUrl', value: server.baseUrl },
-        { key: 'apiVersion', value: apiVersion },
-      ],
-    },
-    credentials: server.credentials,
-    target: server.baseUrl,
-    plan,
-    timeoutRequestMs: 5_000,
-    timeoutRunMs: 20_000,
-  };
+  return matrixOptions(server.baseUrl, { credentials: server.credentials, target: server.baseUrl, plan }, apiVersion);
 }
 
 function matrixAgainst(scenario: ScenarioName, plan: Plan, serverOptions: { revisions?: string[] } = {}, apiVersion?: string) {

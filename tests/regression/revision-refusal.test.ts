@@ -2,14 +2,13 @@ import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { compareWithBaseline, toBaseline } from '../../src/baseline';
-import { loadCollection } from '../../src/config/collection';
 import { runMatrix, type Matrix } from '../../src/matrix';
 import type { ServerBuild } from '../../src/server-probe';
 import type { SimRequest, SimResponse } from '../../src/simulator/model';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/start';
 import { credentialEnv, setProcessEnv, tempDir } from '../support/fixtures';
-import { COLLECTION_FILE, nockServer, ROOT, type NockServer } from '../support/harness';
-import { cliWith } from './support';
+import { nockServer, ROOT, type NockServer } from '../support/harness';
+import { cliWith, matrixOptions } from './support';
 
 const BUILD: ServerBuild = { buildVersion: '13.1.0.411', note: 'from GET /api/v1/serverInfo' };
 const REVISIONS = ['1.2-rev1', '1.3-rev2'];
@@ -50,20 +49,13 @@ async function matrixAgainst(overrides: Override[] = []): Promise<{ matrix: Matr
   servers += 1;
   const server = nockServer('healthy', { baseUrl: `https://vbr-refusal-${servers}.test:9419` });
   overridden(server.model, overrides);
-  const matrix = await runMatrix({
-    collection: loadCollection(COLLECTION_FILE),
-    environment: {
-      name: 'test',
-      baseUrl: server.baseUrl,
-      apiVersion: '1.3-rev2',
-      values: [{ key: 'baseUrl', value: server.baseUrl }, { key: 'apiVersion', value: '1.3-rev2' }],
-    },
-    credentials: server.credentials,
-    target: 'vbr.test',
-    plan: { kind: 'revisions', apiVersions: REVISIONS },
-    timeoutRequestMs: 5_000,
-    timeoutRunMs: 20_000,
-  });
+  const matrix = await runMatrix(
+    matrixOptions(server.baseUrl, {
+      credentials: server.credentials,
+      target: 'vbr.test',
+      plan: { kind: 'revisions', apiVersions: REVISIONS },
+    }),
+  );
   return { matrix, server };
 }
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 
-import { cli, type CliResult } from '../support/harness';
+import { loadCollection } from '../../src/config/collection';
+import type { MatrixOptions } from '../../src/matrix';
+import { cli, COLLECTION_FILE, type CliResult } from '../support/harness';
 
 /** Runs the CLI in this process with stderr as a terminal or not. */
 export function cliWith(
@@ -253,5 +255,31 @@ export function decodePng(png: Buffer): Image {
       const i = y * stride + x * channels;
       return [pixels[i], pixels[i + 1], pixels[i + 2]];
     },
+  };
+}
+
+/**
+ * Options for a matrix against the server at `baseUrl`: the shipped
+ * collection, an environment at `apiVersion`, and test-sized timeouts.
+ */
+export function matrixOptions(
+  baseUrl: string,
+  options: Omit<MatrixOptions, 'environment' | 'collection'> & Partial<Pick<MatrixOptions, 'collection'>>,
+  apiVersion = '1.3-rev2',
+): MatrixOptions {
+  return {
+    collection: loadCollection(COLLECTION_FILE),
+    environment: {
+      name: 'test',
+      baseUrl,
+      apiVersion,
+      values: [
+        { key: 'baseUrl', value: baseUrl },
+        { key: 'apiVersion', value: apiVersion },
+      ],
+    },
+    timeoutRequestMs: 5_000,
+    timeoutRunMs: 20_000,
+    ...options,
   };
 }
